@@ -1,0 +1,79 @@
+"""llmparse: Dutch parliamentary answer letters (Antwoorden op Kamervragen) as typed, validated data.
+
+>>> import llmparse
+>>> result = llmparse.parse(pathlib.Path("letter.txt"), strategy="rules")  # doctest: +SKIP
+>>> [q.numbers for q in result.letter.questions]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ._checks import CODES
+from ._exceptions import (
+    BinaryInputError,
+    BudgetExceededError,
+    ChecksFailedError,
+    EmptyInputError,
+    InputError,
+    InputTooLargeError,
+    LLMParseError,
+    ModelError,
+    NotALetterError,
+    UnsupportedFormatError,
+)
+from ._models import (
+    SCHEMA_VERSION,
+    Answer,
+    Finding,
+    Footnote,
+    Letter,
+    Person,
+    Provenance,
+    Question,
+    Result,
+    Severity,
+    Usage,
+)
+from ._pipeline import __version__, parse
+from ._types import Source, Strategy
+
+__all__ = [
+    "CODES",
+    "SCHEMA_VERSION",
+    "Answer",
+    "BinaryInputError",
+    "BudgetExceededError",
+    "ChecksFailedError",
+    "EmptyInputError",
+    "Finding",
+    "Footnote",
+    "InputError",
+    "InputTooLargeError",
+    "LLMParseError",
+    "Letter",
+    "ModelError",
+    "NotALetterError",
+    "Person",
+    "Provenance",
+    "Question",
+    "Result",
+    "Severity",
+    "Source",
+    "Strategy",
+    "UnsupportedFormatError",
+    "Usage",
+    "__version__",
+    "parse",
+    "result_schema",
+]
+
+
+def result_schema() -> dict[str, object]:
+    """The JSON Schema of ``Result``: what ``llmparse parse --format json`` prints."""
+    return Result.model_json_schema()
+
+
+# Show public names as llmparse.X in reprs and tracebacks, not llmparse._models.X.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type):
+        _obj.__module__ = __name__

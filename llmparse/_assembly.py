@@ -1,0 +1,92 @@
+"""Assembly: turns a Plan into the typed Letter, cutting every text from the Document.
+
+No text comes from the extractor. Each item's and footnote's text is ``Layout.cut`` of its range: the body
+lines inside it, page furniture and footnote bodies removed, whitespace collapsed. Footnotes are attached
+to the item whose text first cites their marker.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._layout import Layout, Role
+from ._models import Answer, Footnote, Letter, Question
+from ._plan import Plan, PlannedFootnote, PlannedItem
+
+__all__ = ["assemble"]
+
+
+def _citation(marker: str) -> re.Pattern[str]:
+    m = re.escape(marker)
+    return re.compile(
+        rf"\[\s*{m}\s*\]"  # [1 ] in markdown conversions
+        rf"|(?<![\d,.])\b{m}\)"  # 1) in ministry letters
+        rf"|(?<=[A-Za-zÀ-ÿ.?!»”’'\")]){m}(?![\d])"  # glued: "asielzoekers.1", "halen?1"
+        rf"|(?m:^[ \t]*(?:\d{{1,3}}[ \t]*(?:,|en)[ \t]*)*{m}(?:[ \t]*(?:,|en)[ \t]*\d{{1,3}})*[ \t]*$)"  # own line
+        rf"|(?m:^[ \t]*{m}(?=[ \t.]))"  # a marker that landed at a line start
+    )
+
+
+def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[PlannedFootnote, ...]) -> list[list[str]]:
+    """For each item, the markers of the footnotes it cites (each footnote cited once, in order)."""
+    text = layout.document.text
+    cited: list[list[str]] = [[] for _ in items]
+    floor = 0
+    for fn in footnotes:
+        pattern = _citation(fn.marker)
+        for k, item in enumerate(items):
+            if item.end <= floor or item.start > fn.start:
+                continue
+            m = pattern.search(text, max(item.start, floor), item.end)
+            if m:
+                cited[k].append(fn.marker)
+                floor = m.end()
+                break
+    return cited
+
+
+def assemble(layout: Layout, plan: Plan) -> Letter:
+    """Build the Letter of ``plan``, every text cut from ``layout``'s document."""
+    items = list(plan.items)
+    cited = _cited_in(layout, items, plan.footnotes)
+    questions: list[Question] = []
+    answers: list[Answer] = []
+    text = layout.document.text
+    for item, markers in zip(items, cited):
+        heading = _heading_text(text, item.heading)
+        fields = {
+            "numbers": list(item.numbers),
+            "heading": heading,
+            "text": layout.cut(item.start, item.end),
+            "span": (item.start, item.end),
+            "footnotes": markers,
+        }
+        if item.role == "question":
+            questions.append(Question.model_validate(fields))
+        else:
+            answers.append(Answer.model_validate(fields))
+    footnotes = [
+        Footnote(marker=fn.marker, text=layout.cut(fn.start, fn.end, role=Role.FOOTNOTE), span=(fn.start, fn.end))
+        for fn in plan.footnotes
+    ]
+    md = plan.metadata
+    return Letter(
+        kind=plan.kind,
+        publication_id=md.publication_id,
+        reference=md.reference,
+        subject=md.subject,
+        askers=list(md.askers),
+        respondents=list(md.respondents),
+        submitted_on=md.submitted_on,
+        received_on=md.received_on,
+        questions=questions,
+        answers=answers,
+        footnotes=footnotes,
+    )
+
+
+def _heading_text(text: str, heading: tuple[int, int] | None) -> str | None:
+    if heading is None:
+        return None
+    h = re.sub(r"\s+", " ", text[heading[0] : heading[1]]).strip(" *#_:")
+    return h or None

@@ -1,0 +1,120 @@
+"""The command line: a thin layer over ``llmparse.parse``.
+
+``llmparse parse FILES...``, ``llmparse check FILES...`` and ``llmparse schema``. Results go to stdout (or
+``--out DIR``), diagnostics to stderr. A file that cannot be parsed gets one line on stderr and the others
+are still parsed; the exit code is 2 when any file failed, as for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import llmparse
+
+_FAILED = 2
+
+
+def _text_report(result: llmparse.Result, name: str) -> str:
+    letter = result.letter
+    lines = [f"{name}: {letter.kind}, {len(letter.questions)} questions, {len(letter.answers)} answers, "
+             f"{len(letter.footnotes)} footnotes, {len(result.errors)} errors"]
+    for q in letter.questions:
+        lines.append(f"  Q {','.join(q.numbers):>8}  {q.text[:70]!r}")
+    for a in letter.answers:
+        lines.append(f"  A {','.join(a.numbers):>8}  {a.text[:70]!r}")
+    lines.extend(f"  {f.severity.value:7} {f.code}: {f.message}" for f in result.findings)
+    return "\n".join(lines)
+
+
+def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.strategy != "rules" and not (args.model and args.base_url) and not _env_endpoint():
+        if args.strategy == "llm":
+            err.write("llmparse: error: --strategy llm needs --model and --base-url (or LLMPARSE_MODEL and "
+                      "LLMPARSE_BASE_URL)\n")
+            return _FAILED
+        err.write("llmparse: no model endpoint configured; using the rules strategy\n")
+    strategy = "rules" if args.strategy == "auto" and not _env_endpoint() and not args.model else args.strategy
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            result = llmparse.parse(path, strategy=strategy, model=args.model, base_url=args.base_url)
+        except llmparse.LLMParseError as exc:
+            err.write(f"llmparse: {type(exc).__name__}: {exc}\n")
+            failed += 1
+            continue
+        if args.command == "check":
+            for f in result.findings:
+                if f.severity is not llmparse.Severity.INFO or args.verbose:
+                    out.write(f"{name}: {f.severity.value}: {f.code}: {f.message}\n")
+            failed_checks = bool(result.errors)
+            args.any_error = args.any_error or failed_checks
+            continue
+        if args.format == "json":
+            payload = result.model_dump_json(indent=2)
+        elif args.format == "jsonl":
+            payload = result.model_dump_json()
+        else:
+            payload = _text_report(result, name)
+        if args.out:
+            (args.out / f"{path.name}.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        else:
+            out.write(payload + "\n")
+    if failed:
+        return _FAILED
+    if args.command == "check" and args.any_error:
+        return 1
+    return 0
+
+
+def _env_endpoint() -> bool:
+    import os
+
+    return bool(os.environ.get("LLMPARSE_MODEL")) and bool(
+        os.environ.get("LLMPARSE_BASE_URL") or os.environ.get("OPENAI_API_KEY"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="llmparse", description="Parse Dutch answer letters (Kamervragen).")
+    p.add_argument("--version", action="version", version=f"llmparse {llmparse.__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    for cmd, helptext in (("parse", "parse letters into JSON"), ("check", "list the findings of letters")):
+        sp = sub.add_parser(cmd, help=helptext)
+        sp.add_argument("files", nargs="+", metavar="FILES")
+        sp.add_argument("--strategy", choices=["rules", "llm", "auto"], default="auto")
+        sp.add_argument("--model", default=None, help="model name (default: $LLMPARSE_MODEL)")
+        sp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (default: $LLMPARSE_BASE_URL)")
+        sp.add_argument("-v", "--verbose", action="store_true", help="also show info findings and log messages")
+        if cmd == "parse":
+            sp.add_argument("--format", choices=["json", "jsonl", "text"], default="json")
+            sp.add_argument("--out", type=Path, default=None, metavar="DIR",
+                            help="write DIR/<input file name>.json for each input")
+    sub.add_parser("schema", help="print the JSON Schema of the output")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="llmparse: %(message)s")
+    if args.command == "schema":
+        sys.stdout.write(json.dumps(llmparse.result_schema(), indent=2) + "\n")
+        return 0
+    args.any_error = False
+    try:
+        return _parse_files(args, sys.stdout, sys.stderr)
+    except BrokenPipeError:  # `llmparse parse ... | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Document: a letter's normalised text with its line index and page breaks.
+
+The first stage. ``load_document`` turns a source (text, bytes or a path) into a ``Document`` whose ``text``
+is what every later span indexes and what ``Result.text`` returns. Normalising happens once, here:
+line endings to ``\\n``, a byte order mark dropped, Unicode NFC, and the broken accents PDF extraction
+leaves behind ("Kostic ´", "Yes¸ilgöz") joined to their letters. Form feeds stay in the text and mark page
+breaks, as do markdown page rules (``-----``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+from ._exceptions import (
+    BinaryInputError,
+    EmptyInputError,
+    InputError,
+    InputTooLargeError,
+    UnsupportedFormatError,
+)
+from ._types import Source
+
+__all__ = ["DEFAULT_MAX_CHARS", "Document", "Line", "load_document", "read_source"]
+
+#: The largest letter llmparse reads by default (characters). The longest real letters are ~100 kB.
+DEFAULT_MAX_CHARS = 5_000_000
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown", ""})
+
+# A markdown converter's page rule: a line of three or more dashes and nothing else.
+_PAGE_RULE = re.compile(r"[ \t]*-{3,}[ \t]*")
+# Spacing accents that PDF extraction leaves beside their letter. The cedilla is never punctuation, so it is
+# always joined; the acute accent doubles as an apostrophe ("auto´s"), so only the broken "c ´" form is.
+_CEDILLA = re.compile(r"(?<=[A-Za-z])\u00b8")
+_SPACED_ACUTE = re.compile(r"(?<=[A-Za-z]) \u00b4(?![A-Za-z])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of the document: ``text[start:end]``, without its line terminator.
+
+    Attributes:
+        index: the line's position (0-based).
+        start: offset of the line's first character.
+        end: offset just past its last character.
+        page: the page the line stands on (0-based), counted by form feeds and page rules.
+    """
+
+    index: int
+    start: int
+    end: int
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The normalised text of one letter, indexed by line.
+
+    Attributes:
+        text: the normalised text; every span in a result indexes it.
+        lines: every line in order (form feeds end a line as ``\\n`` does).
+        source: the name of the input, for messages.
+    """
+
+    text: str
+    lines: tuple[Line, ...]
+    source: str
+
+    def line_text(self, i: int) -> str:
+        """The text of line ``i``."""
+        line = self.lines[i]
+        return self.text[line.start : line.end]
+
+    def line_at(self, offset: int) -> int:
+        """The index of the line holding ``offset`` (the last line for offsets past the end)."""
+        return max(0, bisect.bisect_right(self.lines, offset, key=lambda ln: ln.start) - 1)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the text has."""
+        return self.lines[-1].page + 1 if self.lines else 0
+
+
+def normalise(text: str) -> str:
+    """Normalise a letter's text: line endings, BOM, control characters, broken accents, NFC."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub(" ", text)
+    text = _CEDILLA.sub("\u0327", text)
+    text = _SPACED_ACUTE.sub("\u0301", text)
+    return unicodedata.normalize("NFC", text)
+
+
+_LINE_END = re.compile(r"[\n\f]")
+
+
+def _index_lines(text: str) -> tuple[Line, ...]:
+    lines: list[Line] = []
+    page = 0
+    pos = 0
+    while True:
+        m = _LINE_END.search(text, pos)
+        end = m.start() if m else len(text)
+        lines.append(Line(len(lines), pos, end, page))
+        if _PAGE_RULE.fullmatch(text, pos, end) or (m is not None and m.group() == "\f"):
+            page += 1
+        if m is None:
+            return tuple(lines)
+        pos = m.end()
+
+
+def _decode(data: bytes, source: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise BinaryInputError("starts like UTF-16 but does not decode", source=source) from exc
+    if b"\x00" in data[:65536]:
+        raise BinaryInputError("holds NUL bytes: this is binary data, not a letter's text", source=source)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Word and older Windows tools write cp1252; its five undefined bytes fall back to Latin-1.
+    return data.decode("cp1252", errors="strict") if _cp1252_ok(data) else data.decode("latin-1")
+
+
+def _cp1252_ok(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_source(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[str, str]:
+    """Read a source into raw text; returns ``(text, name)``.
+
+    A ``str`` is the letter's text; a path (``pathlib.Path`` or any ``os.PathLike``) is read from disk;
+    ``bytes`` are decoded as UTF-8 (with or without BOM), UTF-16 with a BOM, or cp1252.
+    """
+    if isinstance(source, str):
+        name = "<str>"
+        if len(source) > max_chars:
+            raise InputTooLargeError(f"{len(source):,} characters is over the limit of {max_chars:,}", source=name)
+        return source, name
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        name = "<bytes>"
+    elif isinstance(source, PathLike):
+        path = Path(source)
+        name = str(path)
+        if path.suffix.lower() not in TEXT_SUFFIXES:
+            raise UnsupportedFormatError(
+                f"llmparse reads .txt and .md files; convert {path.suffix} files to text first", source=name
+            )
+        try:
+            size = path.stat().st_size
+            if size > 4 * max_chars:
+                raise InputTooLargeError(f"{size:,} bytes is over the limit of {max_chars:,} characters",
+                                         source=name)
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror or exc}", source=name) from exc
+    else:
+        raise TypeError(f"source must be str, bytes or a path, not {type(source).__name__}")
+    text = _decode(data, name)
+    if len(text) > max_chars:
+        raise InputTooLargeError(f"{len(text):,} characters is over the limit of {max_chars:,}", source=name)
+    return text, name
+
+
+def load_document(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
+    """Turn a source into a ``Document``; raises an ``InputError`` subclass for unusable input."""
+    raw, name = read_source(source, max_chars=max_chars)
+    text = normalise(raw)
+    if not text.strip():
+        raise EmptyInputError("holds no text", source=name)
+    controls = sum(1 for ch in raw[:65536] if ch < " " and ch not in "\n\r\t\f")
+    if controls > 0.01 * min(len(raw), 65536) + 8:
+        raise BinaryInputError("is mostly control characters: binary data, not a letter's text", source=name)
+    return Document(text=text, lines=_index_lines(text), source=name)

@@ -1,0 +1,94 @@
+"""Every error llmparse raises, in one tree.
+
+Catch ``LLMParseError`` to handle them all with one ``except``::
+
+    LLMParseError
+    ├── InputError                 the source cannot be read as a letter
+    │   ├── EmptyInputError        nothing but whitespace
+    │   ├── BinaryInputError       bytes that are not text (NUL bytes, control characters)
+    │   ├── InputTooLargeError     larger than the configured maximum
+    │   ├── UnsupportedFormatError a file type llmparse has no reader for
+    │   └── NotALetterError        text with no trace of written questions or their answers
+    ├── ModelError                 the model path failed (endpoint, transport, completion)
+    │   └── BudgetExceededError    a letter would spend more tokens than its budget
+    └── ChecksFailedError          ``strict=True`` and the checks reported an error finding
+
+Each class says when it is raised; the message always says what to do about it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._models import Finding
+
+__all__ = [
+    "BinaryInputError",
+    "ChecksFailedError",
+    "EmptyInputError",
+    "InputError",
+    "InputTooLargeError",
+    "LLMParseError",
+    "ModelError",
+    "NotALetterError",
+    "UnsupportedFormatError",
+    "BudgetExceededError",
+]
+
+
+class LLMParseError(Exception):
+    """Root of every error llmparse raises on purpose."""
+
+
+class InputError(LLMParseError):
+    """The source could not be turned into a letter's text.
+
+    ``source`` names the input (a path, or ``"<str>"`` / ``"<bytes>"``) so a batch can report it.
+    """
+
+    def __init__(self, message: str, *, source: str = "<input>") -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+
+
+class EmptyInputError(InputError):
+    """Raised when the source holds no text at all, or only whitespace."""
+
+
+class BinaryInputError(InputError):
+    """Raised when the bytes are not text: NUL bytes or many control characters (an image, a zip)."""
+
+
+class InputTooLargeError(InputError):
+    """Raised when the source is larger than ``max_chars`` (see ``parse``); raise the limit to go on."""
+
+
+class UnsupportedFormatError(InputError):
+    """Raised for a file type without a reader (only .txt and .md are read as text today)."""
+
+
+class NotALetterError(InputError):
+    """Raised when the text has no question, answer or notice structure and no letter metadata.
+
+    A recipe or a news article gets this error rather than an empty, silently wrong result.
+    """
+
+
+class ModelError(LLMParseError):
+    """The model path failed: endpoint unreachable, a non-retryable HTTP error, or an unusable completion."""
+
+
+class BudgetExceededError(ModelError):
+    """Raised when a letter would spend more tokens than its configured budget."""
+
+
+class ChecksFailedError(LLMParseError):
+    """Raised by ``parse(..., strict=True)`` when the checks report at least one error finding.
+
+    ``findings`` holds the error findings.
+    """
+
+    def __init__(self, message: str, *, findings: list[Finding]) -> None:
+        super().__init__(message)
+        self.findings = findings

@@ -1,0 +1,205 @@
+"""Metadata rules: askers (vragenstellers), respondents (bewindspersonen), case number, dates, subject.
+
+They read the letter's front matter (everything before the first item: the Aanhangsel header, a ministry's
+cover letter and title), the notice text and, for a missing name, the signature. A case number printed
+inside an answer, a footnote or a Toelichting belongs to other questions and is ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .._layout import Layout, Role
+from .._models import Person
+from .._plan import Metadata
+
+__all__ = ["parse_dutch_date", "read_metadata"]
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+         "november", "december"],
+        start=1,
+    )
+}
+_MONTH = r"(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)"
+_DATE = rf"(\d{{1,2}})\s*{_MONTH}\s*(\d{{4}})"
+_SUBMITTED = re.compile(rf"ingezonden\s+(?:op\s+)?{_DATE}", re.IGNORECASE)
+_RECEIVED = re.compile(rf"ontvangen\s+(?:\(\s*ontvangen\s+)?(?:op\s+)?{_DATE}", re.IGNORECASE)
+_ASKED_ON = re.compile(rf"Op\s+(\d{{1,2}})\s*{_MONTH}\s+(?:jl\.\s+)?(?:heeft|hebben)\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"\b(20\d{2}|19\d{2})\s?Z\s?(\d{5})\b")
+_PUBLICATION = re.compile(r"\b(?:ah|h)[- ](tk|ek)[- ](\d{8})[- ](\d{1,5})\b")
+
+_TITLE = r"(?:Minister-President|[Mm]inister|[Ss]taatssecretaris)"
+_ASKERS = re.compile(
+    r"(?:vragen|Vragen|Vraag|vraag)\s+(?:gesteld\s+door\s+|van\s+)?(?:het\s+)?(?:de\s+)?"
+    r"(?P<who>(?:lid|leden)\b.*?)(?=\s+(?:aan\s+de|aan\s+het|over\s|inzake\s|ter\s+zake|naar\s)|\(ingezonden|$)",
+    re.DOTALL,
+)
+_ANSWERED_BY = re.compile(
+    r"(?:Antwoord|Antwoorden|Mededeling)\s+van\s+(?P<who>.*?)(?=\(ontvangen|\bontvangen\b|\bop\s+vragen\b|"
+    r"\bop\s+Kamervragen\b|\bop\s+de\s+vragen\b|Zie ook|$)",
+    re.DOTALL,
+)
+_PERSON_WITH_TITLE = re.compile(
+    rf"(?P<title>{_TITLE})\s+(?P<name>(?:[A-ZÀ-Ýa-zà-ÿ'’.\- –]+?))\s*\((?P<dept>[^()]*(?:\([^()]*\))?[^()]*)\)?",
+)
+_ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>[^,.;()]+)")
+_SUBJECT = re.compile(
+    r"\bover\s+(?P<s>.+?)(?:\s*\(ingezonden|\.\s*(?:\n|$)|\s*Antwoord van|\s*Mededeling van|$)", re.DOTALL
+)
+_QUOTED = re.compile(r"(?:het|de)\s+(?:bericht|berichten|artikel|uitzending)\s+[«‘'\"“](.+)[»’'\"”]$")
+_SIGN_NAME = re.compile(r"(?:[A-Z][a-z]*\.?\s*)+(?:[A-Z]\.\s*)*(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)")
+
+
+def parse_dutch_date(day: str, month: str, year: str) -> dt.date | None:
+    """A date from its printed parts ("6", "maart", "2024"), or None when it is no real date."""
+    try:
+        return dt.date(int(year), _MONTHS[month.lower()], int(day))
+    except (KeyError, ValueError):
+        return None
+
+
+def _collapse(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _cap(name: str) -> str:
+    """Surname prefixes are capitalised when no first name precedes them ("van Weel" -> "Van Weel")."""
+    return name[:1].upper() + name[1:] if name else name
+
+
+def _split_glued(name: str) -> str:
+    # PDF text sometimes loses the space between first name and surname ("DaniëlleJansen").
+    return re.sub(r"(?<=[a-zà-ÿ]{3})(?=[A-Z][a-zà-ÿ])", " ", name)
+
+
+def _askers(front: str) -> tuple[Person, ...]:
+    m = _ASKERS.search(front)
+    if not m:
+        return ()
+    who = _collapse(m.group("who"))
+    who = re.sub(r"^(?:lid|leden)\s+(?:lid\s+)?", "", who)
+    people: list[Person] = []
+    pending: list[str] = []
+    # "A (P1), B en C (beiden P2)": a party in brackets closes the names before it.
+    for part in re.finditer(r"(?P<names>[^()]*?)\s*\((?P<party>[^()]*)\)|(?P<tail>[^()]+)$", who):
+        names = part.group("names") if part.group("names") is not None else part.group("tail")
+        party = part.group("party")
+        split = [n.strip(" ,") for n in re.split(r",|\s+en\s+|\s+&\s+", names or "") if n.strip(" ,")]
+        if party is not None and re.match(r"(?:beiden|allen|beide)\b", party.strip(), re.IGNORECASE):
+            shared = re.sub(r"^(?:beiden|allen|beide)\s*", "", party.strip(), flags=re.IGNORECASE) or None
+            for n in [*pending, *split]:
+                people.append(Person(name=_split_glued(n), party=shared))
+            pending = []
+            continue
+        if party is None:
+            pending.extend(split)
+            continue
+        *before, last = split or [""]
+        pending.extend(before)
+        for n in pending:
+            people.append(Person(name=_split_glued(n), party=None))
+        pending = []
+        if last:
+            people.append(Person(name=_split_glued(last), party=_collapse(party) or None))
+    for n in pending:
+        if re.search(r"[A-Z]", n):
+            people.append(Person(name=_split_glued(n), party=None))
+    return tuple(p for p in people if re.search(r"[A-Za-zÀ-ÿ]{2}", p.name))
+
+
+def _role(title: str, dept: str, front: str) -> str:
+    title = title[:1].upper() + title[1:]
+    if title == "Minister-President":
+        return title
+    dept = _collapse(dept)
+    prep = "van"
+    for m in _ROLE_OF.finditer(front):
+        if _collapse(m.group("dept")).startswith(dept[:12]):
+            prep = m.group("prep")
+            break
+    return f"{title} {prep} {dept}" if dept else title
+
+
+def _respondents(front: str, signature_name: str | None) -> tuple[Person, ...]:
+    m = _ANSWERED_BY.search(front)
+    if not m:
+        return (Person(name=signature_name),) if signature_name else ()
+    who = _collapse(m.group("who"))
+    who = re.split(r",?\s*mede\s+namens\b", who)[0]
+    people: list[Person] = []
+    for p in _PERSON_WITH_TITLE.finditer(who):
+        name = _collapse(p.group("name")).strip(" ,")
+        if not name or name.lower().startswith(("van ", "voor ")):
+            continue
+        people.append(Person(name=_cap(name), role=_role(p.group("title"), p.group("dept"), front)))
+    if people:
+        return tuple(people)
+    # "Antwoorden van de minister voor X": no name, so the signing minister's name is the respondent.
+    role = _ROLE_OF.search(who)
+    if signature_name:
+        return (Person(name=signature_name, role=_collapse(role.group(0)) if role else None),)
+    return ()
+
+
+def _signature_name(layout: Layout, front_end: int) -> str | None:
+    """The surname in a ministry letter's signature ("Sigrid A. M. Kaag" -> "Kaag")."""
+    lines = [i for i, info in enumerate(layout.lines) if info.role is Role.BODY]
+    for k, i in enumerate(lines):
+        content = layout.content(i)
+        if not re.fullmatch(rf"(?:De|de)\s+{_TITLE}\b.*,?", content) or len(content) > 120:
+            continue
+        for j in lines[k + 1 : k + 6]:
+            cand = layout.content(j).strip()
+            if cand.startswith("[") or cand.endswith(","):
+                continue
+            m = _SIGN_NAME.fullmatch(cand)
+            if m and len(cand) < 50:
+                return _cap(m.group("last"))
+        break
+    return None
+
+
+def read_metadata(layout: Layout, *, front_end: int, notice: tuple[int, int] | None) -> Metadata:
+    """Read the metadata of a letter whose first item starts at offset ``front_end``."""
+    text = layout.document.text
+    front = "\n".join(
+        layout.content(i)
+        for i, info in enumerate(layout.lines)
+        if info.role is Role.BODY and info.end <= front_end
+    )
+    notice_text = text[notice[0] : notice[1]] if notice else ""
+    search = front + "\n" + notice_text
+    pub = _PUBLICATION.search(text)
+    publication_id = f"ah-{pub.group(1)}-{pub.group(2)}-{pub.group(3)}" if pub else None
+    ref = _REFERENCE.search(search)
+    reference = f"{ref.group(1)}Z{ref.group(2)}" if ref else None
+    submitted = received = None
+    if m := _SUBMITTED.search(search):
+        submitted = parse_dutch_date(*m.groups())
+    if m := _RECEIVED.search(search):
+        received = parse_dutch_date(*m.groups())
+    if submitted is None and (m := _ASKED_ON.search(search)):
+        year = received.year if received else None
+        if year is not None:
+            submitted = parse_dutch_date(m.group(1), m.group(2), str(year))
+            if submitted and received and submitted > received:
+                submitted = parse_dutch_date(m.group(1), m.group(2), str(year - 1))
+    subject = None
+    if m := _SUBJECT.search(search):
+        subject = _collapse(m.group("s")).rstrip(".")
+        if q := _QUOTED.match(subject):
+            subject = q.group(1)
+        subject = subject or None
+    return Metadata(
+        publication_id=publication_id,
+        reference=reference,
+        subject=subject,
+        askers=_askers(search),
+        respondents=_respondents(search, _signature_name(layout, front_end)),
+        submitted_on=submitted,
+        received_on=received,
+    )

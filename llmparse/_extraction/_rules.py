@@ -1,0 +1,176 @@
+"""The rules extractor: finds questions and answers from the headings the Layout marked.
+
+Vraag -> question, Antwoord -> answer. Letters print questions in one of three ways: ``Vraag N`` headings,
+a line holding only the number, or a paragraph opening ``N. ``. The last two look exactly like the numbered
+lists inside answers, so such numbers are accepted only as a rising sequence between answer headings,
+taking the latest candidate of each value (a list inside an answer comes before the next real question).
+Every item runs from its heading to the next heading; a bare ``Antwoord`` covers the question above it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from .._document import Document
+from .._layout import Heading, Layout, Role
+from .._models import Kind
+from .._plan import Plan, PlannedFootnote, PlannedItem
+from ._metadata import read_metadata
+
+__all__ = ["RulesExtractor"]
+
+_NOTICE_WORDS = re.compile(
+    r"niet binnen de (?:gebruikelijke|gestelde) termijn|uitstel van (?:de )?beantwoording|"
+    r"als ingetrokken|kunnen (?:nog )?niet worden beantwoord|zijn beantwoord (?:bij|in|met) (?:de )?brief|"
+    r"beantwoord bij brief|Mededeling van",
+    re.IGNORECASE,
+)
+# A signature: "De Minister van ...," or "de staatssecretaris van ..." alone on a line ends the last item.
+_SIGNATURE = re.compile(
+    r"(?:De|de)\s+(?:Minister|minister|Staatssecretaris|staatssecretaris)\b[^.?!]{0,120},?\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Boundary:
+    line: int
+    kind: Literal["question", "answer", "notice", "closing"]
+    heading: Heading
+
+
+class RulesExtractor:
+    """Extracts a plan from the Layout's headings, offline and deterministically."""
+
+    name: Literal["rules", "llm"] = "rules"
+
+    def extract(self, document: Document, layout: Layout) -> Plan:
+        """Return the plan of ``document``: its items, footnotes, kind and metadata."""
+        boundaries = _boundaries(layout)
+        items, notice = _items(layout, boundaries)
+        footnotes = tuple(PlannedFootnote(b.marker, b.start, b.end) for b in layout.footnotes)
+        first_item = min((it.heading[0] if it.heading else it.start for it in items), default=len(document.text))
+        metadata = read_metadata(layout, front_end=first_item, notice=notice)
+        return Plan(_kind(layout, items, notice), tuple(items), footnotes, metadata, notice)
+
+
+def _boundaries(layout: Layout) -> list[_Boundary]:
+    heads = [(i, info.heading) for i, info in enumerate(layout.lines) if info.heading and info.role is Role.BODY]
+    has_vraag = any(h.kind == "question" for _, h in heads)
+    out: list[_Boundary] = []
+    for i, h in heads:
+        if h.kind in ("question", "answer", "notice", "closing"):
+            out.append(_Boundary(i, h.kind, h))
+    if not has_vraag:
+        out.extend(_numbered_questions(heads, [b.line for b in out if b.kind == "answer"]))
+    out.extend(_signature(layout, out))
+    out.sort(key=lambda b: b.line)
+    return out
+
+
+def _numbered_questions(heads: list[tuple[int, Heading]], answer_lines: list[int]) -> list[_Boundary]:
+    """Questions printed as bare numbers or "N." paragraphs: a rising run per stretch between answers."""
+    candidates = [(i, h) for i, h in heads if h.kind in ("number", "numbered") and h.numbers[0].isdigit()]
+    if not candidates or not answer_lines:
+        return []
+    cuts = [-1, *answer_lines, 1 << 30]
+    expected = 1
+    out: list[_Boundary] = []
+    for lo, hi in zip(cuts, cuts[1:]):
+        stretch = [(i, h) for i, h in candidates if lo < i < hi]
+        chosen = _rising_run(stretch, expected)
+        for i, h in chosen:
+            out.append(_Boundary(i, "question", h))
+        if chosen:
+            expected = int(chosen[-1][1].numbers[0]) + 1
+    return out
+
+
+def _rising_run(stretch: list[tuple[int, Heading]], expected: int) -> list[tuple[int, Heading]]:
+    """The latest run expected, expected+1, ... in ``stretch`` that ends with its last candidate possible."""
+    for last in range(len(stretch) - 1, -1, -1):
+        top = int(stretch[last][1].numbers[0])
+        if top < expected:
+            continue
+        run = [stretch[last]]
+        want = top - 1
+        k = last - 1
+        while want >= expected and k >= 0:
+            if int(stretch[k][1].numbers[0]) == want:
+                run.append(stretch[k])
+                want -= 1
+            k -= 1
+        if want < expected:
+            return run[::-1]
+    return []
+
+
+def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
+    """A signature block after the last answer ends that answer."""
+    items = [b for b in boundaries if b.kind in ("question", "answer")]
+    if not items:
+        return []
+    for i in range(items[-1].line + 1, len(layout.lines)):
+        info = layout.lines[i]
+        if info.role is Role.BODY and _SIGNATURE.fullmatch(layout.content(i)):
+            return [_Boundary(i, "closing", Heading("closing", (), info.start, info.end))]
+    return []
+
+
+def _items(layout: Layout, boundaries: list[_Boundary]) -> tuple[list[PlannedItem], tuple[int, int] | None]:
+    items: list[PlannedItem] = []
+    notice: tuple[int, int] | None = None
+    last_question: tuple[str, ...] = ()
+    for k, b in enumerate(boundaries):
+        stop_line = boundaries[k + 1].line if k + 1 < len(boundaries) else len(layout.lines)
+        span = _text_range(layout, b, stop_line)
+        if b.kind == "notice":
+            notice = span or (b.heading.start, b.heading.end)
+            continue
+        if b.kind == "closing" or span is None:
+            if b.kind == "question":
+                last_question = b.heading.numbers
+            continue
+        heading = (b.heading.start, b.heading.end)
+        if b.kind == "question":
+            last_question = b.heading.numbers
+            if b.heading.kind in ("number", "numbered"):
+                heading = (b.heading.start, b.heading.end) if b.heading.kind == "number" else heading
+            items.append(PlannedItem("question", b.heading.numbers, span[0], span[1], heading))
+        else:
+            numbers = b.heading.numbers or last_question
+            items.append(PlannedItem("answer", numbers, span[0], span[1], heading, inferred=not b.heading.numbers))
+    return items, notice
+
+
+def _text_range(layout: Layout, b: _Boundary, stop_line: int) -> tuple[int, int] | None:
+    """The item's text: from just after its heading to the last body character before ``stop_line``."""
+    text = layout.document.text
+    start: int | None = None
+    h_end = b.heading.end
+    line_end = layout.lines[b.line].end
+    if text[h_end:line_end].strip():
+        start = h_end
+        while text[start].isspace():
+            start += 1
+    end: int | None = line_end if start is not None else None
+    for j in range(b.line + 1, stop_line):
+        info = layout.lines[j]
+        if info.role is not Role.BODY:
+            continue
+        if start is None:
+            start = info.start
+        end = info.end
+    if start is None or end is None:
+        return None
+    return start, end
+
+
+def _kind(layout: Layout, items: list[PlannedItem], notice: tuple[int, int] | None) -> Kind:
+    if any(it.role == "answer" for it in items):
+        return "answers"
+    text = layout.document.text
+    if notice is not None or _NOTICE_WORDS.search(text):
+        return "notice"
+    return "questions_only"

@@ -1,0 +1,426 @@
+"""Layout: what each line of a letter is, before anyone decides where the items are.
+
+``read_layout`` marks every line of a ``Document`` as blank, page furniture (running footers, publication
+ids, ISSN lines, page numbers, page rules), part of a footnote block (voetnoten at a page bottom) or body,
+and spots the headings a body line may carry: a question heading (Vraag), an answer heading (Antwoord), a
+notice (Mededeling), a bare question number, or a numbered question paragraph ("1. Kunt u ..."). Footers that
+PDF extraction glued to the next line ("...Aanhangsel 2Antwoord 5 en 6") are split off: the line's
+``start`` moves past them. Both extractors read the same Layout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from ._document import Document
+
+__all__ = ["FootnoteBlock", "Heading", "Layout", "LineInfo", "Role", "parse_numbers", "read_layout"]
+
+
+class Role(str, Enum):
+    """What a line is."""
+
+    BLANK = "blank"
+    FURNITURE = "furniture"
+    FOOTNOTE = "footnote"
+    BODY = "body"
+
+
+HeadingKind = Literal["question", "answer", "notice", "number", "numbered", "closing"]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading found at the start of a body line.
+
+    Attributes:
+        kind: ``question`` (Vraag N), ``answer`` (Antwoord [op vraag] N), ``notice`` (Mededeling),
+            ``number`` (a line that is only a number), ``numbered`` (a paragraph opening "N. "), or
+            ``closing`` (a Toelichting or a signature that ends the last item).
+        numbers: the numbers the heading prints, ranges expanded (empty for a bare ``Antwoord``).
+        start: offset of the heading's first character.
+        end: offset just past the heading (the item's text may start on the same line after it).
+    """
+
+    kind: HeadingKind
+    numbers: tuple[str, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class LineInfo:
+    """One line's role, its content range (furniture prefix and outer whitespace removed) and heading."""
+
+    role: Role
+    start: int
+    end: int
+    heading: Heading | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FootnoteBlock:
+    """A footnote's body: its marker, the range of its text and the lines it covers."""
+
+    marker: str
+    start: int
+    end: int
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Every line's role and heading, and the footnote blocks, for one document."""
+
+    document: Document
+    lines: tuple[LineInfo, ...]
+    footnotes: tuple[FootnoteBlock, ...]
+
+    def content(self, i: int) -> str:
+        """The content of line ``i`` (furniture prefix and outer whitespace removed)."""
+        info = self.lines[i]
+        return self.document.text[info.start : info.end]
+
+    def cut(self, start: int, end: int, *, role: Role = Role.BODY) -> str:
+        """The text of ``[start, end)`` as a reader sees it: body lines only, whitespace collapsed.
+
+        Only lines of ``role`` count (footnote lines when cutting a footnote), so furniture and footnote
+        bodies inside an item's range are left out; a blank line between two body lines
+        becomes one newline (a paragraph break); other whitespace runs become one space.
+        """
+        text = self.document.text
+        first = self.document.line_at(start)
+        parts: list[str] = []
+        gap = False
+        for i in range(first, len(self.lines)):
+            info = self.lines[i]
+            if info.start >= end and info.role is not Role.BLANK:
+                break
+            if self.document.lines[i].start >= end:
+                break
+            if info.role is Role.BLANK:
+                gap = bool(parts)
+                continue
+            if info.role is not role:
+                continue
+            s, e = max(start, info.start), min(end, info.end)
+            piece = _WS.sub(" ", text[s:e]).strip()
+            if not piece:
+                continue
+            if parts:
+                parts.append("\n" if gap else " ")
+            parts.append(piece)
+            gap = False
+        return "".join(parts)
+
+
+_WS = re.compile(r"\s+")
+
+# --- page furniture -------------------------------------------------------------------------------------
+
+_FOOTER = re.compile(
+    r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’']s-Gravenhage\s*\d{4}\s*)?"
+    r"Tweede\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*Aanhangsel(?:\s?(\d{1,3}))?"
+)
+_FURNITURE_LINE = re.compile(
+    r"(?:a?h[- ](?:tk|ek)[- ]\d{8}[- ]\d{1,5}"  # publication id, also mangled as "h tk 20232024 387"
+    r"|ISSN\s*\d{4}\s*-\s*\d{4}(?:\s*[’']s-Gravenhage\s*\d{4})?"
+    r"|[’']s-Gravenhage\s*\d{4}"
+    r"|-{3,}"  # a markdown converter's page rule
+    r")\s*"
+)
+_PAGE_NUMBER = re.compile(r"\d{1,3}")
+
+# --- headings -------------------------------------------------------------------------------------------
+
+_NUM = r"\d{1,3}[a-z]?"
+_SEP = r"(?:\s*(?:,|&|/|\ben\b|t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*|\s+)"
+_LIST = rf"{_NUM}(?:{_SEP}{_NUM})*"
+_DECOR = r"[#*_>\s]*"
+_QUESTION = re.compile(rf"{_DECOR}(?:Vraag|Vragen)\s*(?:nr\.?\s*)?(?P<n>{_LIST})\s*(?P<tail>[:.]\s*|\**\s*$)")
+_ANSWER = re.compile(
+    rf"{_DECOR}Antwoord(?:en)?(?:\s+(?:op|bij))?(?:\s+(?:de\s+)?(?:vraag|vragen))?"
+    rf"(?:\s*(?P<n>{_LIST}))?\s*(?P<tail>[:.]\s*|\**\s*$)",
+    re.IGNORECASE,
+)
+_NOTICE = re.compile(rf"{_DECOR}Mededeling\s*[:.]?\**\s*$")
+_CLOSING = re.compile(rf"{_DECOR}Toelichting\b")
+_BARE_NUMBER = re.compile(rf"(?P<n>{_NUM})[.)]?\s*$")
+_NUMBERED = re.compile(r"(?P<n>\d{1,3})[.)]\s+(?=\S)")
+_RANGE = re.compile(r"\s*(?:t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*")
+
+
+def parse_numbers(printed: str) -> tuple[str, ...]:
+    """Read a printed number list: ``"3, 4 en 5"``, ``"4 t/m 15"``, ``"4-7"``, ``"1,2,3 en 5"``, ``"2a"``."""
+    out: list[str] = []
+    pos = 0
+    for m in re.finditer(_NUM, printed):
+        between = printed[pos : m.start()]
+        n = m.group()
+        if out and _RANGE.fullmatch(between) and out[-1].isdigit() and n.isdigit():
+            lo, hi = int(out[-1]), int(n)
+            if lo < hi <= lo + 200:
+                out.extend(str(k) for k in range(lo + 1, hi + 1))
+                pos = m.end()
+                continue
+        out.append(n)
+        pos = m.end()
+    return tuple(dict.fromkeys(out))
+
+
+def _heading(content: str, offset: int) -> Heading | None:
+    m = _QUESTION.match(content)
+    if m:
+        return Heading("question", parse_numbers(m.group("n")), offset, offset + m.end())
+    m = _ANSWER.match(content)
+    if m:
+        nums = parse_numbers(m.group("n")) if m.group("n") else ()
+        return Heading("answer", nums, offset, offset + m.end())
+    if _NOTICE.match(content):
+        return Heading("notice", (), offset, offset + len(content))
+    if _CLOSING.match(content):
+        return Heading("closing", (), offset, offset + len(content))
+    m = _BARE_NUMBER.match(content)
+    if m:
+        return Heading("number", (m.group("n"),), offset, offset + len(content))
+    m = _NUMBERED.match(content)
+    if m:
+        return Heading("numbered", (m.group("n"),), offset, offset + m.end())
+    return None
+
+
+# --- footnotes ------------------------------------------------------------------------------------------
+
+_MARKER = re.compile(r"\[\s*(\d{1,3})\s*\]|(\d{1,3})\)|(\d+)")
+_SENTENCE_END = re.compile(r"[.?!:;»”\"')\]]\s*\d{0,3}$")
+_RESUME = re.compile(r"[a-zà-ÿ](?!ttps?:|ww\.)")
+
+
+def _marker(content: str, expected: int) -> tuple[int, int] | None:
+    """The footnote marker opening ``content``: ``(value, length)``, or None.
+
+    ``expected`` resolves markers glued to text that starts with digits ("32024D27196": marker 3).
+    """
+    m = _MARKER.match(content)
+    if not m:
+        return None
+    if m.group(1) or m.group(2):
+        return int(m.group(1) or m.group(2)), m.end()
+    digits = m.group(3)
+    rest = content[m.end() : m.end() + 2]
+    if rest[:1] in (",", "%", ":", "-", "–", "/") or (rest[:1] == "." and rest[1:2] in (" ", "")):
+        return None  # a list item ("1. "), a number in a sentence, a date
+    if len(digits) <= 2:
+        return int(digits), m.end()
+    e = str(expected)
+    if digits.startswith(e) and len(digits) - len(e) >= 4:
+        return expected, len(e)
+    return None
+
+
+def _has_words(text: str) -> bool:
+    return re.search(r"[A-Za-zÀ-ÿ]{2}", text) is not None
+
+
+class _FootnoteFinder:
+    """Finds footnote blocks page by page, following the markers' sequence through the letter."""
+
+    def __init__(self, doc: Document, lines: list[LineInfo]) -> None:
+        self.doc = doc
+        self.lines = lines
+        self.expected = 1
+        self.blocks: list[tuple[int, int, int]] = []  # (first line, last line, marker) of each footnote
+
+    def content(self, i: int) -> str:
+        return self.doc.text[self.lines[i].start : self.lines[i].end]
+
+    def marker(self, i: int, expected: int) -> int | None:
+        info = self.lines[i]
+        if info.heading is not None and info.heading.kind not in ("number", "numbered"):
+            return None
+        found = _marker(self.content(i), expected)
+        return found[0] if found else None
+
+    def chain(self, region: list[int], k: int, value: int) -> list[tuple[int, int]] | None:
+        """Marker lines from ``region[k]`` (marker ``value``) to the region's end, or None if broken."""
+        out = [(region[k], value)]
+        for i in region[k + 1 :]:
+            info = self.lines[i]
+            if info.heading is not None and info.heading.kind not in ("number", "numbered"):
+                return None
+            if self.marker(i, value + 1) == value + 1:
+                value += 1
+                out.append((i, value))
+        return out
+
+    def extend_back(self, region: list[int], k: int, value: int) -> int:
+        """Walk back from ``region[k]`` over earlier footnotes of the same block (value-1, value-2, ...)."""
+        best = k
+        j = k - 1
+        while value > 1 and j >= 0 and k - j <= 6:
+            i = region[j]
+            info = self.lines[i]
+            if info.heading is not None and info.heading.kind not in ("number", "numbered"):
+                break
+            if self.marker(i, value - 1) == value - 1:
+                value -= 1
+                k = j
+                if value >= self.expected or value == 1:
+                    best = k
+            j -= 1
+        return best
+
+    def take(self, region: list[int], k: int, stop: int) -> None:
+        """Record the block of ``region[k:stop]`` and advance the expected marker."""
+        block = region[k:stop]
+        value = self.marker(block[0], self.expected) or self.expected
+        first = prev = block[0]
+        for i in block[1:]:
+            nxt = self.marker(i, value + 1)
+            if nxt == value + 1:
+                self.blocks.append((first, prev, value))
+                first, value = i, nxt
+            prev = i
+        self.blocks.append((first, block[-1], value))
+        self.expected = value + 1
+
+    def words_after(self, region: list[int], k: int, stop: int) -> bool:
+        value = self.marker(region[k], self.expected) or 0
+        found = _marker(self.content(region[k]), value)
+        head = self.content(region[k])[found[1] :] if found else ""
+        return _has_words(head + " ".join(self.content(i) for i in region[k + 1 : min(stop, k + 3)]))
+
+    def region(self, region: list[int]) -> None:
+        """Find the interrupting blocks and the bottom block of one page region."""
+        if not region:
+            return
+        k = 0
+        bottom_from = self.bottom(region)
+        limit = bottom_from if bottom_from is not None else len(region)
+        while k < limit:
+            stop = self.interrupting(region, k, limit)
+            if stop is not None:
+                self.take(region, k, stop)
+                k = stop
+            else:
+                k += 1
+        if bottom_from is not None:
+            self.take(region, bottom_from, len(region))
+
+    def bottom(self, region: list[int]) -> int | None:
+        for target in (self.expected, 1, self.expected + 1):
+            for k in range(len(region) - 1, -1, -1):
+                if self.marker(region[k], target) != target:
+                    continue
+                if self.chain(region, k, target) is None:
+                    break
+                if not self.words_after(region, k, len(region)):
+                    continue
+                start = self.extend_back(region, k, target) if target == self.expected or target > 1 else k
+                return start
+        return None
+
+    def interrupting(self, region: list[int], k: int, limit: int) -> int | None:
+        """A block that cuts a sentence in two without a page footer (a ministry PDF's text)."""
+        i = region[k]
+        if k == 0 or self.marker(i, self.expected) != self.expected:
+            return None
+        before = self.content(region[k - 1])
+        if _SENTENCE_END.search(before) or self.lines[region[k - 1]].heading is not None:
+            return None
+        value = self.expected
+        for r in range(k + 1, min(limit, k + 9)):
+            j = region[r]
+            info = self.lines[j]
+            if info.heading is not None and info.heading.kind not in ("number", "numbered"):
+                return None
+            if self.marker(j, value + 1) == value + 1:
+                value += 1
+                continue
+            text = self.content(j)
+            if _RESUME.match(text) and not _SENTENCE_END.search(self.content(region[r - 1])[-3:] or "x"):
+                return r if self.words_after(region, k, r) else None
+        return None
+
+
+def _regions(doc: Document, lines: list[LineInfo]) -> list[list[int]]:
+    """Body lines grouped by page: a region ends at page furniture or a page break."""
+    regions: list[list[int]] = [[]]
+    prev_page = 0
+    for i, info in enumerate(lines):
+        page = doc.lines[i].page
+        if page != prev_page and regions[-1]:
+            regions.append([])
+        prev_page = page
+        if info.role is Role.FURNITURE or (info.start != doc.lines[i].start and _glued_footer(doc, i)):
+            if regions[-1]:
+                regions.append([])
+        if info.role is Role.BODY:
+            regions[-1].append(i)
+    return [r for r in regions if r]
+
+
+def _glued_footer(doc: Document, i: int) -> bool:
+    line = doc.lines[i]
+    return _FOOTER.search(doc.text, line.start, line.end) is not None
+
+
+def _classify(doc: Document) -> list[LineInfo]:
+    text = doc.text
+    out: list[LineInfo] = []
+    after_footer = False
+    for line in doc.lines:
+        s, e = line.start, line.end
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s == e:
+            out.append(LineInfo(Role.BLANK, s, s))
+            continue
+        if _FURNITURE_LINE.fullmatch(text, s, e):
+            out.append(LineInfo(Role.FURNITURE, s, e))
+            continue
+        m = _FOOTER.match(text, s, e)
+        if m:
+            rest = m.end()
+            while rest < e and text[rest].isspace():
+                rest += 1
+            if rest >= e:
+                out.append(LineInfo(Role.FURNITURE, s, e))
+                after_footer = m.group(1) is None
+                continue
+            s = rest
+        elif after_footer and _PAGE_NUMBER.fullmatch(text, s, e):
+            out.append(LineInfo(Role.FURNITURE, s, e))
+            after_footer = False
+            continue
+        after_footer = False
+        out.append(LineInfo(Role.BODY, s, e, _heading(text[s:e], s)))
+    return out
+
+
+def read_layout(doc: Document) -> Layout:
+    """Mark every line of ``doc`` and find its footnote blocks."""
+    lines = _classify(doc)
+    finder = _FootnoteFinder(doc, lines)
+    for region in _regions(doc, lines):
+        finder.region(region)
+    blocks: list[FootnoteBlock] = []
+    for first, last, value in finder.blocks:
+        found = _marker(doc.text[lines[first].start : lines[first].end], value)
+        start = lines[first].start + (found[1] if found else 0)
+        while start < lines[first].end and doc.text[start].isspace():
+            start += 1
+        if start >= lines[first].end:  # the marker stands alone; the text starts on a later line
+            nxt = next((j for j in range(first + 1, last + 1) if lines[j].role is Role.BODY), None)
+            start = lines[nxt].start if nxt is not None else lines[first].end
+        blocks.append(FootnoteBlock(str(value), start, max(start, lines[last].end), first, last))
+        for j in range(first, last + 1):
+            if lines[j].role is Role.BODY:
+                lines[j] = LineInfo(Role.FOOTNOTE, lines[j].start, lines[j].end)
+    return Layout(doc, tuple(lines), tuple(blocks))

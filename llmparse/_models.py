@@ -1,0 +1,231 @@
+"""The typed result: what a parsed letter is made of.
+
+Dutch source words: Vraag -> ``Question``, Antwoord -> ``Answer``, voetnoot -> ``Footnote``,
+vragensteller -> asker, bewindspersoon -> respondent, Mededeling -> a ``notice`` letter.
+
+Every model is a frozen pydantic model, so ``Result.model_dump_json()`` is the CLI's JSON and
+``Result.model_json_schema()`` its schema. Field names are a public contract: downstream pipelines rely on them.
+Every ``span`` is a ``[start, end)`` character range in ``Result.text``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Answer",
+    "Finding",
+    "Footnote",
+    "Kind",
+    "Letter",
+    "Person",
+    "Provenance",
+    "Question",
+    "Result",
+    "Severity",
+    "Span",
+    "Usage",
+]
+
+#: Bumped whenever a field is added, renamed or changes meaning.
+SCHEMA_VERSION = "1"
+
+Span = tuple[int, int]
+"""A ``[start, end)`` character range in ``Result.text``."""
+
+Kind = Literal["answers", "notice", "questions_only"]
+"""What a letter is: ``answers`` (at least one question answered), ``notice`` (a Mededeling: delay, or answered
+elsewhere), ``questions_only`` (the questions without an answer part)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Severity(str, Enum):
+    """How serious a finding is: ``error`` means the result is probably wrong somewhere."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Person(_Frozen):
+    """A member who asked, or a minister or state secretary who answered.
+
+    Attributes:
+        name: the name as printed (surname with prefix, e.g. ``"Van Nispen"``).
+        party: the party as printed, or None.
+        role: the office as printed (``"Minister van Financiën"``), or None.
+    """
+
+    name: str
+    party: str | None = None
+    role: str | None = None
+
+
+class Footnote(_Frozen):
+    """A footnote printed in the letter (at a page bottom or at the end).
+
+    Attributes:
+        marker: the printed marker without brackets (``"1"``).
+        text: the footnote's text, cut from the source.
+        span: where the footnote's text stands in ``Result.text``.
+    """
+
+    marker: str
+    text: str
+    span: Span
+
+
+class Question(_Frozen):
+    """One printed question (Vraag); a heading ``Vraag 3, 4 en 5`` is one question with three numbers.
+
+    Attributes:
+        numbers: the printed numbers as strings (``["1"]``, ``["2a"]``, ``["3", "4", "5"]``).
+        heading: the heading line as printed, or None when the question has no heading.
+        text: the question's own text: cut from ``span``, furniture and footnote bodies removed.
+        span: ``[start, end)`` of the question's text in ``Result.text``.
+        footnotes: markers of the footnotes whose bodies were printed inside this question's span.
+    """
+
+    numbers: list[str]
+    heading: str | None = None
+    text: str
+    span: Span
+    footnotes: list[str] = Field(default_factory=list)
+
+
+class Answer(_Frozen):
+    """One printed answer (Antwoord), listing every question number it covers (ranges expanded).
+
+    Attributes:
+        numbers: every question number the answer covers (``"4 t/m 6"`` gives ``["4", "5", "6"]``).
+        heading: the heading line as printed, or None for an answer without a heading.
+        text: the answer's own text, cut from ``span`` as for ``Question.text``.
+        span: ``[start, end)`` of the answer's text in ``Result.text``.
+        footnotes: markers of the footnotes whose bodies were printed inside this answer's span.
+    """
+
+    numbers: list[str]
+    heading: str | None = None
+    text: str
+    span: Span
+    footnotes: list[str] = Field(default_factory=list)
+
+
+class Letter(_Frozen):
+    """A parsed letter: its metadata, questions, answers and footnotes, in document order.
+
+    Attributes:
+        kind: ``answers``, ``notice`` or ``questions_only``.
+        publication_id: the official id when printed (``"ah-tk-20232024-1076"``), else None.
+        reference: the Tweede Kamer case number (``"2020Z03371"``), else None.
+        subject: what the questions are about, as printed, else None.
+        askers: the members who asked.
+        respondents: who answered (``mede namens`` co-signers are not respondents).
+        submitted_on: the ``ingezonden`` date, else None.
+        received_on: the ``ontvangen`` date, else None.
+        questions: every question, in document order.
+        answers: every answer, in document order.
+        footnotes: every footnote, in document order.
+    """
+
+    kind: Kind
+    publication_id: str | None = None
+    reference: str | None = None
+    subject: str | None = None
+    askers: list[Person] = Field(default_factory=list)
+    respondents: list[Person] = Field(default_factory=list)
+    submitted_on: dt.date | None = None
+    received_on: dt.date | None = None
+    questions: list[Question] = Field(default_factory=list)
+    answers: list[Answer] = Field(default_factory=list)
+    footnotes: list[Footnote] = Field(default_factory=list)
+
+
+class Finding(_Frozen):
+    """Something the checks found inconsistent or worth knowing, with a stable ``code``.
+
+    Attributes:
+        code: a stable identifier such as ``coverage.unanswered`` (the README lists them all).
+        severity: ``error``, ``warning`` or ``info``.
+        message: one sentence for a person.
+        numbers: the question numbers concerned, if any.
+        span: the part of ``Result.text`` concerned, if any.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    numbers: list[str] = Field(default_factory=list)
+    span: Span | None = None
+
+
+class Usage(_Frozen):
+    """What the model path spent on a letter (all zero for the rules strategy).
+
+    Attributes:
+        llm_calls: requests sent, retries and re-asks included.
+        prompt_tokens: prompt tokens summed over every call.
+        completion_tokens: completion tokens summed over every call.
+        cached_tokens: prompt tokens the endpoint served from its cache.
+    """
+
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+
+class Provenance(_Frozen):
+    """How a result was made, so a run can be reproduced and results compared.
+
+    Attributes:
+        strategy: the extractor that produced the letter: ``rules`` or ``llm``.
+        model: the model name for ``llm``, else None.
+        prompt_version: content hash of the prompt templates (None for ``rules``).
+        llmparse_version: the library version.
+        schema_version: the version of this output schema.
+        source: the input's name (file path), or None for text passed in directly.
+    """
+
+    strategy: Literal["rules", "llm"]
+    model: str | None = None
+    prompt_version: str | None = None
+    llmparse_version: str
+    schema_version: str = SCHEMA_VERSION
+    source: str | None = None
+
+
+class Result(_Frozen):
+    """What ``parse`` returns: the letter, the findings, usage, provenance and the text the spans index.
+
+    Attributes:
+        letter: the parsed letter.
+        findings: everything the checks found, errors first.
+        usage: model usage (zero for the rules strategy).
+        provenance: how the result was made.
+        text: the normalised letter text; every ``span`` indexes it.
+    """
+
+    letter: Letter
+    findings: list[Finding] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    provenance: Provenance
+    text: str
+
+    @property
+    def errors(self) -> list[Finding]:
+        """The findings of severity ``error``."""
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        """True when the checks reported no error finding."""
+        return not self.errors

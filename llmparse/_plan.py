@@ -1,0 +1,78 @@
+"""Plan: what an extractor says about a letter, before any text is cut.
+
+A plan points; it never copies. Each planned item is a character range of the Document plus its printed
+numbers, each footnote a range plus its marker, and the metadata a few short strings. Assembly cuts every
+text from the Document, so whatever made the plan (rules or a model), no text in a result is invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ._models import Kind, Person
+
+__all__ = ["Metadata", "Plan", "PlannedFootnote", "PlannedItem"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedItem:
+    """A question or an answer: where its text is and which numbers it carries.
+
+    Attributes:
+        role: ``question`` or ``answer``.
+        numbers: the printed (or, for a bare ``Antwoord``, inherited) numbers.
+        start: offset of the item's first character of text (after its heading).
+        end: offset just past its last character.
+        heading: the heading's ``(start, end)`` range, or None when the item has no heading.
+        inferred: True when the numbers were not printed on the item itself (a bare ``Antwoord``).
+    """
+
+    role: Literal["question", "answer"]
+    numbers: tuple[str, ...]
+    start: int
+    end: int
+    heading: tuple[int, int] | None = None
+    inferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFootnote:
+    """A footnote body: its marker and the range of its text (marker excluded)."""
+
+    marker: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """The letter's metadata as an extractor read it."""
+
+    publication_id: str | None = None
+    reference: str | None = None
+    subject: str | None = None
+    askers: tuple[Person, ...] = ()
+    respondents: tuple[Person, ...] = ()
+    submitted_on: dt.date | None = None
+    received_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything an extractor says about one letter.
+
+    Attributes:
+        kind: what the letter is.
+        items: questions and answers in document order.
+        footnotes: footnote bodies in document order.
+        metadata: the letter's metadata.
+        notice: the range of a Mededeling's text, when the letter has one.
+    """
+
+    kind: Kind
+    items: tuple[PlannedItem, ...]
+    footnotes: tuple[PlannedFootnote, ...] = ()
+    metadata: Metadata = field(default_factory=Metadata)
+    notice: tuple[int, int] | None = None

@@ -1,0 +1,31 @@
+"""Type aliases and the extractor protocol shared by the stages."""
+
+from __future__ import annotations
+
+from os import PathLike
+from typing import TYPE_CHECKING, Literal, Protocol, Union, runtime_checkable
+
+if TYPE_CHECKING:
+    from ._document import Document
+    from ._layout import Layout
+    from ._plan import Plan
+
+__all__ = ["Extractor", "Source", "Strategy"]
+
+Source = Union[str, bytes, bytearray, memoryview, "PathLike[str]"]
+"""What ``parse`` reads: the letter's text (``str``), its raw bytes, or a path to a .txt / .md file."""
+
+Strategy = Literal["rules", "llm", "auto"]
+"""How to find the items: ``rules`` (offline), ``llm`` (the model), ``auto`` (rules, then the model only when
+the rules' result has error findings)."""
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """Finds where each item of a letter is: the one interface of the rules and the model extractors."""
+
+    name: Literal["rules", "llm"]
+
+    def extract(self, document: Document, layout: Layout) -> Plan:
+        """Return the plan for ``document``: items as character ranges with their numbers, and metadata."""
+        ...
