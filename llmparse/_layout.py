@@ -133,6 +133,7 @@ _FURNITURE_LINE = re.compile(
     r"|-{3,}"  # a markdown converter's page rule
     r")\s*"
 )
+_ENDS_PAGE = re.compile(r".*Tweede\s+Kamer,\s*vergaderjaar|-{3,}\s*$")
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 # --- headings -------------------------------------------------------------------------------------------
@@ -197,6 +198,7 @@ def _heading(content: str, offset: int) -> Heading | None:
 
 _MARKER = re.compile(r"\[\s*(\d{1,3})\s*\]|(\d{1,3})\)|(\d+)")
 _SENTENCE_END = re.compile(r"[.?!:;»”\"')\]]\s*\d{0,3}$")
+_FOOTNOTE_START = re.compile(r"[A-Z0-9«“\"'‘(\[]|https?:|www\.")
 _RESUME = re.compile(r"[a-zà-ÿ](?!ttps?:|ww\.)")
 
 
@@ -332,6 +334,9 @@ class _FootnoteFinder:
         before = self.content(region[k - 1])
         if _SENTENCE_END.search(before) or self.lines[region[k - 1]].heading is not None:
             return None
+        found = _marker(self.content(i), self.expected)
+        if found is None or not _FOOTNOTE_START.match(self.content(i)[found[1] :].lstrip()):
+            return None  # "3 wordt het ...": a marker that landed at a line start, then the sentence goes on
         value = self.expected
         for r in range(k + 1, min(limit, k + 9)):
             j = region[r]
@@ -356,7 +361,12 @@ def _regions(doc: Document, lines: list[LineInfo]) -> list[list[int]]:
         if page != prev_page and regions[-1]:
             regions.append([])
         prev_page = page
-        if info.role is Role.FURNITURE or (info.start != doc.lines[i].start and _glued_footer(doc, i)):
+        # A page ends at its running footer; the publication id and ISSN lines may stand above the last
+        # footnote (pdftotext), so they do not end it. A Toelichting starts a region of its own.
+        closing = info.heading is not None and info.heading.kind == "closing"
+        if (info.role is Role.FURNITURE and _ENDS_PAGE.match(doc.text, info.start, info.end)) or closing or (
+            info.start != doc.lines[i].start and _glued_footer(doc, i)
+        ):
             if regions[-1]:
                 regions.append([])
         if info.role is Role.BODY:

@@ -34,8 +34,9 @@ _PUBLICATION = re.compile(r"\b(?:ah|h)[- ](tk|ek)[- ](\d{8})[- ](\d{1,5})\b")
 
 _TITLE = r"(?:Minister-President|[Mm]inister|[Ss]taatssecretaris)"
 _ASKERS = re.compile(
-    r"(?:vragen|Vragen|Vraag|vraag)\s+(?:gesteld\s+door\s+|van\s+)?(?:het\s+)?(?:de\s+)?"
-    r"(?P<who>(?:lid|leden)\b.*?)(?=\s+(?:aan\s+de|aan\s+het|over\s|inzake\s|ter\s+zake|naar\s)|\(ingezonden|$)",
+    r"(?:(?:[Vv]ragen|[Vv]raag|Kamervragen)\s+(?:van\s+(?:het\s+|de\s+)?(?:(?:lid|leden)\s+)?|(?:lid|leden)\s+)"
+    r"|(?:hebben|heeft)\s+(?:het\s+lid|de\s+leden)\s+)"
+    r"(?!der\b)(?P<who>.*?)(?=\s+(?:aan\s+de|aan\s+het|over\s|inzake\s|ter\s+zake|naar\s|schriftelijke)|\(ingezonden|$)",
     re.DOTALL,
 )
 _ANSWERED_BY = re.compile(
@@ -44,7 +45,7 @@ _ANSWERED_BY = re.compile(
     re.DOTALL,
 )
 _PERSON_WITH_TITLE = re.compile(
-    rf"(?P<title>{_TITLE})\s+(?P<name>(?:[A-ZÀ-Ýa-zà-ÿ'’.\- –]+?))\s*\((?P<dept>[^()]*(?:\([^()]*\))?[^()]*)\)?",
+    rf"(?P<title>{_TITLE})\s+(?P<name>(?:[^\W\d_]|['’.\- –])+?)\s*\((?P<dept>[^()]*(?:\([^()]*\))?[^()]*)\)?",
 )
 _ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>[^,.;()]+)")
 _SUBJECT = re.compile(
@@ -81,7 +82,7 @@ def _askers(front: str) -> tuple[Person, ...]:
     if not m:
         return ()
     who = _collapse(m.group("who"))
-    who = re.sub(r"^(?:lid|leden)\s+(?:lid\s+)?", "", who)
+    who = re.sub(r"^(?:lid|leden)\s+", "", who)
     people: list[Person] = []
     pending: list[str] = []
     # "A (P1), B en C (beiden P2)": a party in brackets closes the names before it.
@@ -133,7 +134,7 @@ def _respondents(front: str, signature_name: str | None) -> tuple[Person, ...]:
     people: list[Person] = []
     for p in _PERSON_WITH_TITLE.finditer(who):
         name = _collapse(p.group("name")).strip(" ,")
-        if not name or name.lower().startswith(("van ", "voor ")):
+        if not name or name.startswith(("van ", "voor ")):  # "minister van Financiën": an office, no name
             continue
         people.append(Person(name=_cap(name), role=_role(p.group("title"), p.group("dept"), front)))
     if people:
