@@ -23,6 +23,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "numbering.start": (Severity.WARNING, "the first question number is not 1 (a partial answer letter?)"),
     "numbering.gap": (Severity.WARNING, "a question number is skipped and nothing answers it"),
     "numbering.duplicate": (Severity.ERROR, "two questions carry the same number"),
+    "numbering.unprinted": (Severity.ERROR, "no question carries a printed number; numbers were assigned in order"),
+    "numbering.inferred_question": (Severity.WARNING, "a question without its heading was recovered at a page break"),
     "numbering.order": (Severity.INFO, "question numbers are printed out of order (grouped out of order)"),
     "coverage.unanswered": (Severity.ERROR, "a question has no answer (answer letters only)"),
     "coverage.unasked": (Severity.ERROR, "an answer covers a number no question carries"),
@@ -70,6 +72,15 @@ def check_numbering(layout: Layout, letter: Letter) -> list[Finding]:
     missing = [str(k) for k in range(ints[0], ints[-1] + 1) if k not in ints and str(k) not in answered] if ints else []
     if missing:
         out.append(_finding("numbering.gap", f"no question numbered {', '.join(missing)}", missing))
+    headless = [q for q in letter.questions if q.heading is None]
+    if headless and len(headless) == len(letter.questions):
+        out.append(_finding("numbering.unprinted", "the letter prints no question numbers or headings; the "
+                            "questions were numbered in order and the structure is a guess", printed))
+    else:
+        for q in headless:
+            out.append(_finding("numbering.inferred_question", f"question {', '.join(q.numbers)} has no heading"
+                                " (lost at a page break?); it was recovered from the text before its answer",
+                                q.numbers, q.span))
     keys = [_num_key(q.numbers[0]) for q in letter.questions if q.numbers]
     if keys != sorted(keys):
         out.append(_finding("numbering.order", "questions are printed out of numeric order"))

@@ -198,6 +198,7 @@ def _heading(content: str, offset: int) -> Heading | None:
 
 _MARKER = re.compile(r"\[\s*(\d{1,3})\s*\]|(\d{1,3})\)|(\d+)")
 _SENTENCE_END = re.compile(r"[.?!:;»”\"')\]]\s*\d{0,3}$")
+_TABLE_ROW = re.compile(r"(?:\d[\d.,]*\s+){2,}\d[\d.,]*\s*$")
 _FOOTNOTE_START = re.compile(r"[A-Z0-9«“\"'‘(\[]|https?:|www\.")
 _RESUME = re.compile(r"[a-zà-ÿ](?!ttps?:|ww\.)")
 
@@ -276,8 +277,8 @@ class _FootnoteFinder:
             j -= 1
         return best
 
-    def take(self, region: list[int], k: int, stop: int) -> None:
-        """Record the block of ``region[k:stop]`` and advance the expected marker."""
+    def take(self, region: list[int], k: int, stop: int, *, advance: bool = True) -> None:
+        """Record the block of ``region[k:stop]`` and (normally) advance the expected marker."""
         block = region[k:stop]
         value = self.marker(block[0], self.expected) or self.expected
         first = prev = block[0]
@@ -288,7 +289,8 @@ class _FootnoteFinder:
                 first, value = i, nxt
             prev = i
         self.blocks.append((first, block[-1], value))
-        self.expected = value + 1
+        if advance:
+            self.expected = value + 1
 
     def words_after(self, region: list[int], k: int, stop: int) -> bool:
         value = self.marker(region[k], self.expected) or 0
@@ -308,6 +310,9 @@ class _FootnoteFinder:
             if stop is not None:
                 self.take(region, k, stop)
                 k = stop
+            elif (stop := self.table_note(region, k, limit)) is not None:
+                self.take(region, k, stop, advance=False)
+                k = stop
             else:
                 k += 1
         if bottom_from is not None:
@@ -324,6 +329,23 @@ class _FootnoteFinder:
                     continue
                 start = self.extend_back(region, k, target) if target == self.expected or target > 1 else k
                 return start
+        return None
+
+    def table_note(self, region: list[int], k: int, limit: int) -> int | None:
+        """A note printed under a table ("5 Alleen mbo ..."), running to the next item's heading.
+
+        Tables number their notes apart from the page's footnotes, so the marker need not be the next in
+        sequence, and the note does not move the sequence on.
+        """
+        if k == 0 or not _TABLE_ROW.search(self.content(region[k - 1])):
+            return None
+        found = _marker(self.content(region[k]), self.expected)
+        if found is None or not _FOOTNOTE_START.match(self.content(region[k])[found[1] :].lstrip()):
+            return None
+        for r in range(k + 1, min(limit, k + 5)):
+            heading = self.lines[region[r]].heading
+            if heading is not None:
+                return r if heading.kind in ("question", "answer") else None
         return None
 
     def interrupting(self, region: list[int], k: int, limit: int) -> int | None:

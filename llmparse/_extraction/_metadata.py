@@ -27,7 +27,7 @@ _MONTHS = {
 _MONTH = r"(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)"
 _DATE = rf"(\d{{1,2}})\s*{_MONTH}\s*(\d{{4}})"
 _SUBMITTED = re.compile(rf"ingezonden\s+(?:op\s+)?{_DATE}", re.IGNORECASE)
-_RECEIVED = re.compile(rf"ontvangen\s+(?:\(\s*ontvangen\s+)?(?:op\s+)?{_DATE}", re.IGNORECASE)
+_RECEIVED = re.compile(rf"ontvangen\s*(?:\(\s*ontvangen\s*)?(?:op\s+)?{_DATE}", re.IGNORECASE)
 _ASKED_ON = re.compile(rf"Op\s+(\d{{1,2}})\s*{_MONTH}\s+(?:jl\.\s+)?(?:heeft|hebben)\b", re.IGNORECASE)
 _REFERENCE = re.compile(r"\b(20\d{2}|19\d{2})\s?Z\s?(\d{5})\b")
 _PUBLICATION = re.compile(r"\b(?:ah|h)[- ](tk|ek)[- ](\d{8})[- ](\d{1,5})\b")
@@ -53,6 +53,9 @@ _SUBJECT = re.compile(
 )
 _QUOTED = re.compile(r"(?:het|de)\s+(?:bericht|berichten|artikel|uitzending)\s+[«‘'\"“](.+)[»’'\"”]$")
 _SIGN_NAME = re.compile(r"(?:[A-Z][a-z]*\.?\s*)+(?:[A-Z]\.\s*)*(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)")
+
+
+_INITIALS_NAME = re.compile(r"(?:[A-Z]\.\s*)+(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)")
 
 
 def parse_dutch_date(day: str, month: str, year: str) -> dt.date | None:
@@ -161,6 +164,13 @@ def _signature_name(layout: Layout, front_end: int) -> str | None:
             if m and len(cand) < 50:
                 return _cap(m.group("last"))
         break
+    # A converted Word letter may keep only the signed name ("D.M. van Weel") above the title.
+    for i in lines:
+        if layout.lines[i].end > front_end:
+            break
+        m = _INITIALS_NAME.fullmatch(layout.content(i))
+        if m:
+            return _cap(m.group("last"))
     return None
 
 

@@ -49,6 +49,9 @@ class RulesExtractor:
         """Return the plan of ``document``: its items, footnotes, kind and metadata."""
         boundaries = _boundaries(layout)
         items, notice = _items(layout, boundaries)
+        if not items and notice is None:
+            items, notice = _unlabelled(layout)
+        items = _recover_lost_headings(layout, items)
         footnotes = tuple(PlannedFootnote(b.marker, b.start, b.end) for b in layout.footnotes)
         first_item = min((it.heading[0] if it.heading else it.start for it in items), default=len(document.text))
         metadata = read_metadata(layout, front_end=first_item, notice=notice)
@@ -174,3 +177,89 @@ def _kind(layout: Layout, items: list[PlannedItem], notice: tuple[int, int] | No
     if notice is not None or _NOTICE_WORDS.search(text):
         return "notice"
     return "questions_only"
+
+
+_QUESTION_END = re.compile(r"\?[»”\"'’)\]]*\s*(?:\[?\s*\d{1,3}\s*\]?[\s,]*)*$")
+
+
+def _recover_lost_headings(layout: Layout, items: list[PlannedItem]) -> list[PlannedItem]:
+    """Give back a question whose heading a converter lost at a page break.
+
+    Some PDF converters drop the first lines of a page. When that takes a ``Vraag N`` heading, the rest of
+    question N hangs at the end of the item before it, and ``Antwoord N`` answers a question nobody asked.
+    If that orphaned text starts on a new page and ends like a question, it becomes question N (without a
+    heading, so the checks report it).
+    """
+    asked = {n for it in items if it.role == "question" for n in it.numbers}
+    out = list(items)
+    for k in range(len(out) - 1, 0, -1):
+        answer, before = out[k], out[k - 1]
+        if answer.role != "answer" or answer.inferred or set(answer.numbers) & asked:
+            continue
+        doc = layout.document
+        lines = range(doc.line_at(before.start), doc.line_at(max(before.start, before.end - 1)) + 1)
+        breaks = [i for i in lines if layout.lines[i].role is Role.FURNITURE or (
+            i > lines.start and doc.lines[i].page != doc.lines[i - 1].page)]
+        if not breaks:
+            continue
+        body = [i for i in lines if i > breaks[-1] and layout.lines[i].role is Role.BODY]
+        if not body or not _QUESTION_END.search(layout.document.text[before.start : before.end]):
+            continue
+        first = layout.lines[body[0]]
+        kept = [i for i in lines if i < breaks[-1] and layout.lines[i].role is Role.BODY]
+        if not kept:
+            continue
+        out[k - 1] = PlannedItem(before.role, before.numbers, before.start, layout.lines[kept[-1]].end,
+                                 before.heading, before.inferred)
+        out.insert(k, PlannedItem("question", answer.numbers, first.start, before.end, None, inferred=True))
+    return out
+
+
+_PARAGRAPH_QUESTION = re.compile(r"\?")
+
+
+def _unlabelled(layout: Layout) -> tuple[list[PlannedItem], tuple[int, int] | None]:
+    """Letters without any Vraag/Antwoord labels (paragraph splits of the official XML).
+
+    Paragraphs that ask (hold a question mark) are questions, numbered 1, 2, ... in order; the paragraphs
+    after a question, up to the next one, answer it; a withdrawal or delay paragraph is the notice. The
+    numbers are not printed, so every item is marked inferred and the checks say so.
+    """
+    paragraphs: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    for info in layout.lines:
+        if info.role is Role.BODY:
+            if start is None:
+                start = info.start
+            end = info.end
+        elif info.role is Role.BLANK and start is not None:
+            paragraphs.append((start, end))
+            start = None
+    if start is not None:
+        paragraphs.append((start, end))
+    text = layout.document.text
+    items: list[PlannedItem] = []
+    notice: tuple[int, int] | None = None
+    number = 0
+    answer: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if answer and number:
+            items.append(PlannedItem("answer", (str(number),), answer[0][0], answer[-1][1], None, inferred=True))
+        answer.clear()
+
+    for s, e in paragraphs:
+        para = text[s:e]
+        if _NOTICE_WORDS.search(para):
+            flush()
+            notice = (s, e)
+            break
+        if _PARAGRAPH_QUESTION.search(para[:400]) and not para.lstrip().startswith(("«", "“", '"')):
+            flush()
+            number += 1
+            items.append(PlannedItem("question", (str(number),), s, e, None, inferred=True))
+        elif number:
+            answer.append((s, e))
+    flush()
+    return items, notice
