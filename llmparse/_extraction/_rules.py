@@ -75,7 +75,7 @@ def _boundaries(layout: Layout) -> list[_Boundary]:
 def _numbered_questions(heads: list[tuple[int, Heading]], answer_lines: list[int]) -> list[_Boundary]:
     """Questions printed as bare numbers or "N." paragraphs: a rising run per stretch between answers."""
     candidates = [(i, h) for i, h in heads if h.kind in ("number", "numbered") and h.numbers[0].isdigit()]
-    if not candidates or not answer_lines:
+    if not candidates:
         return []
     cuts = [-1, *answer_lines, 1 << 30]
     expected = 1
