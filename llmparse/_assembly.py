@@ -52,7 +52,7 @@ def assemble(layout: Layout, plan: Plan) -> Letter:
     questions: list[Question] = []
     answers: list[Answer] = []
     text = layout.document.text
-    for item, markers in zip(items, cited):
+    for item, markers in zip(items, cited, strict=True):
         heading = _heading_text(text, item.heading)
         fields = {
             "numbers": list(item.numbers),

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 
 from ._layout import Layout, Role
-from ._models import Finding, Letter, Severity
+from ._models import Finding, Item, Letter, Severity
 
 __all__ = ["CHECKS", "CODES", "run_checks"]
 
@@ -123,7 +124,7 @@ def check_grounding(layout: Layout, letter: Letter) -> list[Finding]:
     """Spans lie inside the text, in document order without overlap, and each text is cut from its span."""
     out: list[Finding] = []
     n = len(layout.document.text)
-    items = [*letter.questions, *letter.answers]
+    items: list[Item] = [*letter.questions, *letter.answers]
     for item in items:
         s, e = item.span
         if not 0 <= s < e <= n:
@@ -132,7 +133,7 @@ def check_grounding(layout: Layout, letter: Letter) -> list[Finding]:
             out.append(_finding("grounding.text", "the item's text differs from what its span holds",
                                 item.numbers, item.span))
     ordered = sorted(items, key=lambda it: it.span)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in pairwise(ordered):
         if b.span[0] < a.span[1]:
             out.append(_finding("grounding.order", "two items overlap", [*a.numbers, *b.numbers], b.span))
     for fn in letter.footnotes:
@@ -148,7 +149,7 @@ _HEADING_INSIDE = re.compile(r"(?m)^\s*(?:Vraag|Antwoord)\s+\d{1,3}[a-z]?\s*$")
 def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     """No body text between items is left out, and no item swallowed another heading."""
     out: list[Finding] = []
-    items = sorted([*letter.questions, *letter.answers], key=lambda it: it.span)
+    items: list[Item] = sorted([*letter.questions, *letter.answers], key=lambda it: it.span)
     if not items:
         return out
     text = layout.document.text
@@ -160,10 +161,10 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
         info = layout.lines[i]
         if info.role is not Role.BODY or info.heading is not None:
             continue
-        if not any(s <= info.start < e or s < info.end <= e for s, e in covered):
-            if re.search(r"[A-Za-zÀ-ÿ]{3}", text[info.start : info.end]):
-                out.append(_finding("completeness.unassigned", f"line {i + 1} belongs to no item",
-                                    span=(info.start, info.end)))
+        inside = any(s <= info.start < e or s < info.end <= e for s, e in covered)
+        if not inside and re.search(r"[A-Za-zÀ-ÿ]{3}", text[info.start : info.end]):
+            out.append(_finding("completeness.unassigned", f"line {i + 1} belongs to no item",
+                                span=(info.start, info.end)))
     for item in items:
         if not item.text.strip():
             out.append(_finding("completeness.empty_item", "an item has no text", item.numbers, item.span))

@@ -39,7 +39,9 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       "LLMPARSE_BASE_URL)\n")
             return _FAILED
         err.write("llmparse: no model endpoint configured; using the rules strategy\n")
-    strategy = "rules" if args.strategy == "auto" and not _env_endpoint() and not args.model else args.strategy
+    strategy: llmparse.Strategy = (
+        "rules" if args.strategy == "auto" and not _env_endpoint() and not args.model else args.strategy
+    )
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
     failed = 0

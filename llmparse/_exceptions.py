@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BinaryInputError",
+    "BudgetExceededError",
     "ChecksFailedError",
     "EmptyInputError",
     "InputError",
@@ -33,7 +34,6 @@ __all__ = [
     "ModelError",
     "NotALetterError",
     "UnsupportedFormatError",
-    "BudgetExceededError",
 ]
 
 

@@ -327,8 +327,7 @@ class _FootnoteFinder:
                     break
                 if not self.words_after(region, k, len(region)):
                     continue
-                start = self.extend_back(region, k, target) if target == self.expected or target > 1 else k
-                return start
+                return self.extend_back(region, k, target)
         return None
 
     def table_note(self, region: list[int], k: int, limit: int) -> int | None:
@@ -386,11 +385,10 @@ def _regions(doc: Document, lines: list[LineInfo]) -> list[list[int]]:
         # A page ends at its running footer; the publication id and ISSN lines may stand above the last
         # footnote (pdftotext), so they do not end it. A Toelichting starts a region of its own.
         closing = info.heading is not None and info.heading.kind == "closing"
-        if (info.role is Role.FURNITURE and _ENDS_PAGE.match(doc.text, info.start, info.end)) or closing or (
-            info.start != doc.lines[i].start and _glued_footer(doc, i)
-        ):
-            if regions[-1]:
-                regions.append([])
+        ends_page = info.role is Role.FURNITURE and _ENDS_PAGE.match(doc.text, info.start, info.end)
+        glued = info.start != doc.lines[i].start and _glued_footer(doc, i)
+        if (ends_page or closing or glued) and regions[-1]:
+            regions.append([])
         if info.role is Role.BODY:
             regions[-1].append(i)
     return [r for r in regions if r]

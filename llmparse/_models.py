@@ -4,7 +4,7 @@ Dutch source words: Vraag -> ``Question``, Antwoord -> ``Answer``, voetnoot -> `
 vragensteller -> asker, bewindspersoon -> respondent, Mededeling -> a ``notice`` letter.
 
 Every model is a frozen pydantic model, so ``Result.model_dump_json()`` is the CLI's JSON and
-``Result.model_json_schema()`` its schema. Field names are a public contract: downstream pipelines rely on them.
+``Result.model_json_schema()`` its schema. Field names are a public contract that pipelines rely on.
 Every ``span`` is a ``[start, end)`` character range in ``Result.text``.
 """
 
@@ -21,6 +21,7 @@ __all__ = [
     "Answer",
     "Finding",
     "Footnote",
+    "Item",
     "Kind",
     "Letter",
     "Person",
@@ -39,8 +40,8 @@ Span = tuple[int, int]
 """A ``[start, end)`` character range in ``Result.text``."""
 
 Kind = Literal["answers", "notice", "questions_only"]
-"""What a letter is: ``answers`` (at least one question answered), ``notice`` (a Mededeling: delay, or answered
-elsewhere), ``questions_only`` (the questions without an answer part)."""
+"""What a letter is: ``answers`` (at least one question answered), ``notice`` (a Mededeling: a delay, or
+answered elsewhere), ``questions_only`` (the questions without an answer part)."""
 
 
 class _Frozen(BaseModel):
@@ -83,15 +84,18 @@ class Footnote(_Frozen):
     span: Span
 
 
-class Question(_Frozen):
-    """One printed question (Vraag); a heading ``Vraag 3, 4 en 5`` is one question with three numbers.
+class Item(_Frozen):
+    """What questions and answers share: numbers, heading, text and where the text stands.
 
     Attributes:
-        numbers: the printed numbers as strings (``["1"]``, ``["2a"]``, ``["3", "4", "5"]``).
-        heading: the heading line as printed, or None when the question has no heading.
-        text: the question's own text: cut from ``span``, furniture and footnote bodies removed.
-        span: ``[start, end)`` of the question's text in ``Result.text``.
-        footnotes: markers of the footnotes whose bodies were printed inside this question's span.
+        numbers: the question numbers as printed (``["1"]``, ``["2a"]``); an answer lists every number it
+            covers, ranges expanded (``"4 t/m 6"`` gives ``["4", "5", "6"]``).
+        heading: the heading as printed (``"Vraag 1"``, ``"Antwoord vraag 4 t/m 15"``), or None when the item
+            has no heading of its own.
+        text: the item's own text, cut from ``span``: page furniture and footnote bodies removed,
+            whitespace runs collapsed, paragraph breaks kept as newlines. Never generated.
+        span: ``[start, end)`` of the item's text in ``Result.text``.
+        footnotes: markers of the footnotes this item cites, in order.
     """
 
     numbers: list[str]
@@ -101,22 +105,12 @@ class Question(_Frozen):
     footnotes: list[str] = Field(default_factory=list)
 
 
-class Answer(_Frozen):
-    """One printed answer (Antwoord), listing every question number it covers (ranges expanded).
+class Question(Item):
+    """One printed question (Vraag); a heading ``Vraag 3, 4 en 5`` makes one question with three numbers."""
 
-    Attributes:
-        numbers: every question number the answer covers (``"4 t/m 6"`` gives ``["4", "5", "6"]``).
-        heading: the heading line as printed, or None for an answer without a heading.
-        text: the answer's own text, cut from ``span`` as for ``Question.text``.
-        span: ``[start, end)`` of the answer's text in ``Result.text``.
-        footnotes: markers of the footnotes whose bodies were printed inside this answer's span.
-    """
 
-    numbers: list[str]
-    heading: str | None = None
-    text: str
-    span: Span
-    footnotes: list[str] = Field(default_factory=list)
+class Answer(Item):
+    """One printed answer (Antwoord), listing every question number it covers."""
 
 
 class Letter(_Frozen):

@@ -52,7 +52,9 @@ _SUBJECT = re.compile(
     r"\bover\s+(?P<s>.+?)(?:\s*\(ingezonden|\.\s*(?:\n|$)|\s*Antwoord van|\s*Mededeling van|$)", re.DOTALL
 )
 _QUOTED = re.compile(r"(?:het|de)\s+(?:bericht|berichten|artikel|uitzending)\s+[«‘'\"“](.+)[»’'\"”]$")
-_SIGN_NAME = re.compile(r"(?:[A-Z][a-z]*\.?\s*)+(?:[A-Z]\.\s*)*(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)")
+_SIGN_NAME = re.compile(
+    r"(?:[A-Z][a-z]*\.?\s*)+(?:[A-Z]\.\s*)*(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)"
+)
 
 
 _INITIALS_NAME = re.compile(r"(?:[A-Z]\.\s*)+(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)")

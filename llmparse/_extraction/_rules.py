@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from .._document import Document
@@ -80,7 +81,7 @@ def _numbered_questions(heads: list[tuple[int, Heading]], answer_lines: list[int
     cuts = [-1, *answer_lines, 1 << 30]
     expected = 1
     out: list[_Boundary] = []
-    for lo, hi in zip(cuts, cuts[1:]):
+    for lo, hi in pairwise(cuts):
         stretch = [(i, h) for i, h in candidates if lo < i < hi]
         chosen = _rising_run(stretch, expected)
         for i, h in chosen:
