@@ -124,10 +124,11 @@ _WS = re.compile(r"\s+")
 
 _FOOTER = re.compile(
     r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’']s-Gravenhage\s*\d{4}\s*)?"
-    r"Tweede\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*Aanhangsel(?:\s?(\d{1,3}))?"
+    r"Tweede\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*(?:Aanhangsel|Vragen)(?:\s?(\d{1,3}))?"
 )
 _FURNITURE_LINE = re.compile(
     r"(?:a?h[- ](?:tk|ek)[- ]\d{8}[- ]\d{1,5}"  # publication id, also mangled as "h tk 20232024 387"
+    r"|kv-tk-\d{4}Z\d{5}"  # the id of a questions document
     r"|ISSN\s*\d{4}\s*-\s*\d{4}(?:\s*[’']s-Gravenhage\s*\d{4})?"
     r"|[’']s-Gravenhage\s*\d{4}"
     r"|-{3,}"  # a markdown converter's page rule

@@ -1,0 +1,135 @@
+"""The rules strategy on the real corpus in ../shared, measured with the shared scorer.
+
+Nothing of the corpus is copied here: letters, gold and scorer are read from ../shared at test time, and
+the tests skip with a reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import llmparse
+
+from .conftest import CORPUS, SHARED, needs_shared
+
+pytestmark = [pytest.mark.corpus, needs_shared()]
+
+SCORER = SHARED / "eval" / "score.py"
+
+
+def _scorer() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("llmparse_shared_score", SCORER)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module", name="predictions")
+def fixture_predictions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Parse every letter that has gold, as `llmparse parse --out` would, into a folder of JSON files."""
+    out = tmp_path_factory.mktemp("pred")
+    for gold_path in sorted((CORPUS / "gold").glob("*.gold.json")):
+        name = json.loads(gold_path.read_text(encoding="utf-8"))["file"]
+        try:
+            result = llmparse.parse(CORPUS / "letters" / name, strategy="rules")
+        except llmparse.LLMParseError:
+            continue  # scores zero, as the CLI would
+        (out / f"{name}.json").write_text(result.model_dump_json(), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="module", name="summary")
+def fixture_summary(predictions: Path) -> dict[str, Any]:
+    """The scorer's aggregate over the whole corpus."""
+    run = subprocess.run(
+        [sys.executable, str(SCORER), "--gold", str(CORPUS / "gold"), "--pred", str(predictions), "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    summary: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return summary
+
+
+def test_every_gold_letter_parses(predictions: Path) -> None:
+    """Every corpus letter with gold gives a result (no input error on a real letter)."""
+    golds = list((CORPUS / "gold").glob("*.gold.json"))
+    assert len(list(predictions.glob("*.json"))) == len(golds)
+
+
+@pytest.mark.parametrize(
+    ("part", "floor"), [("questions", 0.98), ("answers", 0.97)], ids=["questions", "answers"]
+)
+def test_item_f1_and_boundaries(summary: dict[str, Any], part: str, floor: float) -> None:
+    """Questions and answers are found (F1) and bounded at the issue's floors."""
+    assert summary[part]["f1"] >= floor
+    assert summary[part]["bounded"] >= 0.95
+
+
+def test_kind_and_metadata(summary: dict[str, Any]) -> None:
+    """Kind is always right; askers, respondents, reference and both dates are right on >= 90% of letters."""
+    assert summary["kind_ok"] == 1.0
+    for key in ("askers_ok", "respondents_ok", "reference_ok", "submitted_on_ok", "received_on_ok"):
+        assert summary[key] >= 0.90, key
+
+
+def test_perfect_letters_and_silent_failures(summary: dict[str, Any]) -> None:
+    """At least 85% of letters are perfect, and at most 3 wrong letters go without an error finding."""
+    assert summary["perfect"] >= 0.85
+    assert summary["silent_failures"] <= 3
+
+
+def _gold_is_inconsistent(gold: dict[str, Any]) -> bool:
+    """True when the letter itself repeats a question number or leaves a question unanswered."""
+    asked = [n for q in gold["questions"] for n in q["numbers"]]
+    answered = {n for a in gold["answers"] for n in a["numbers"]}
+    repeated = any(c > 1 for c in Counter(asked).values())
+    unanswered = gold["kind"] == "answers" and bool(set(asked) - answered)
+    return repeated or unanswered or bool(answered - set(asked))
+
+
+def test_no_false_alarms_on_perfect_letters(predictions: Path) -> None:
+    """A letter the scorer rates perfect has error findings only where the letter itself is inconsistent."""
+    score = _scorer()
+    alarms = []
+    for gold_path in sorted((CORPUS / "gold").glob("*.gold.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        pred = json.loads((predictions / f"{gold['file']}.json").read_text(encoding="utf-8"))
+        row = score.score_letter(gold, pred)
+        if row["perfect"] and row["flagged"] and not _gold_is_inconsistent(gold):
+            alarms.append(gold["file"])
+    assert alarms == []
+
+
+def test_example_letter_is_perfect(predictions: Path) -> None:
+    """The 2020Z03371 letter (the README's example) scores perfect, metadata included."""
+    score = _scorer()
+    gold = json.loads((CORPUS / "gold" / "kv-2020Z03371.ministry-pdftext.gold.json").read_text(encoding="utf-8"))
+    pred = json.loads((predictions / f"{gold['file']}.json").read_text(encoding="utf-8"))
+    row = score.score_letter(gold, pred)
+    assert row["perfect"]
+    assert all(row[k] for k in ("kind_ok", "askers_ok", "respondents_ok", "reference_ok"))
+
+
+def test_questions_only_documents() -> None:
+    """Every document in questions-only/ parses as kind questions_only, with questions and no answers."""
+    folder = CORPUS / "questions-only"
+    kinds = {}
+    for path in sorted(folder.iterdir()):
+        result = llmparse.parse(path, strategy="rules")
+        kinds[path.name] = (result.letter.kind, bool(result.letter.questions), len(result.letter.answers))
+    assert kinds
+    # an oral-questions cover sheet prints no question at all; every other document has questions
+    expected = {
+        path.name: ("questions_only", "?" in path.read_text(encoding="utf-8"), 0) for path in folder.iterdir()
+    }
+    assert kinds == expected
