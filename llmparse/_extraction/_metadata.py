@@ -49,7 +49,7 @@ _PERSON_WITH_TITLE = re.compile(
 )
 _ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>[^,.;()]+)")
 _SUBJECT = re.compile(
-    r"\bover\s+(?P<s>.+?)(?:\s*\(ingezonden|\.\s*(?:\n|$)|\s*Antwoord van|\s*Mededeling van|$)", re.DOTALL
+    r"\bover\s+(?P<s>.+?)(?:\s*\(ingezonden|\.(?=\s+[A-Z]|\s*$)|\s*Antwoord van|\s*Mededeling van|$)", re.DOTALL
 )
 _QUOTED = re.compile(r"(?:het|de)\s+(?:bericht|berichten|artikel|uitzending)\s+[«‘'\"“](.+)[»’'\"”]$")
 _SIGN_NAME = re.compile(
