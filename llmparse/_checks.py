@@ -82,7 +82,7 @@ def check_numbering(layout: Layout, letter: Letter) -> list[Finding]:
             out.append(_finding("numbering.inferred_question", f"question {', '.join(q.numbers)} has no heading"
                                 " (lost at a page break?); it was recovered from the text before its answer",
                                 q.numbers, q.span))
-    keys = [_num_key(q.numbers[0]) for q in letter.questions if q.numbers]
+    keys = [_num_key(n) for n in printed]
     if keys != sorted(keys):
         out.append(_finding("numbering.order", "questions are printed out of numeric order"))
     return out

@@ -1,0 +1,225 @@
+"""Checks: each check on letters built by hand, plus property tests over generated numberings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import llmparse
+from llmparse._checks import (
+    CODES,
+    check_completeness,
+    check_coverage,
+    check_grounding,
+    check_metadata,
+    check_numbering,
+    run_checks,
+)
+from llmparse._document import load_document
+from llmparse._layout import Layout, read_layout
+from llmparse._models import Answer, Letter, Person, Question
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _letter_text(groups_q: list[list[str]], groups_a: list[list[str]]) -> str:
+    lines = ["Vragen van het lid Jansen (VVD) aan de Minister van Financiën (ingezonden 1 maart 2024).", ""]
+    for nums in groups_q:
+        lines += [f"Vraag {' en '.join(nums)}", f"Is vraag {nums[0]} een goede vraag?", ""]
+    for nums in groups_a:
+        lines += [f"Antwoord {' en '.join(nums)}", f"Ja, antwoord op {nums[0]}.", ""]
+    return "\n".join(lines)
+
+
+def _build(groups_q: list[list[str]], groups_a: list[list[str]]) -> tuple[Layout, Letter]:
+    """A layout and a letter whose items are cut from a text written for the given numbers."""
+    text = _letter_text(groups_q, groups_a)
+    layout = read_layout(load_document(text))
+    questions, answers = [], []
+    for match in re.finditer(r"(?m)^(Vraag|Antwoord) (.+)\n(.+)$", text):
+        nums = match.group(2).split(" en ")
+        span = (match.start(3), match.end(3))
+        item = {"numbers": nums, "heading": f"{match.group(1)} {match.group(2)}",
+                "text": layout.cut(*span), "span": span}
+        (questions if match.group(1) == "Vraag" else answers).append(item)
+    letter = Letter(kind="answers", askers=[Person(name="Jansen", party="VVD")], respondents=[Person(name="X")],
+                    questions=[Question.model_validate(q) for q in questions],
+                    answers=[Answer.model_validate(a) for a in answers])
+    return layout, letter
+
+
+def _codes(findings: list[llmparse.Finding]) -> set[str]:
+    return {f.code for f in findings}
+
+
+class TestNumbering:
+    def test_clean_numbering_has_no_findings(self) -> None:
+        """Questions 1, 2, 3 answered one by one give no numbering finding."""
+        layout, letter = _build([["1"], ["2"], ["3"]], [["1"], ["2"], ["3"]])
+        assert check_numbering(layout, letter) == []
+
+    def test_duplicate_number_is_an_error(self) -> None:
+        """A number printed on two questions is numbering.duplicate, an error."""
+        layout, letter = _build([["1"], ["2"], ["2"]], [["1"], ["2"]])
+        found = check_numbering(layout, letter)
+        assert [(f.code, f.numbers) for f in found if f.code == "numbering.duplicate"] == [
+            ("numbering.duplicate", ["2"])]
+
+    def test_partial_letter_starts_late(self) -> None:
+        """A letter answering only questions 5 and 6 warns numbering.start, not an error."""
+        layout, letter = _build([["5"], ["6"]], [["5"], ["6"]])
+        found = check_numbering(layout, letter)
+        assert _codes(found) == {"numbering.start"}
+        assert all(f.severity is llmparse.Severity.WARNING for f in found)
+
+    def test_gap_is_a_warning_naming_the_missing_number(self) -> None:
+        """Questions 1, 2, 4 warn that 3 is missing."""
+        layout, letter = _build([["1"], ["2"], ["4"]], [["1"], ["2"], ["4"]])
+        gap = [f for f in check_numbering(layout, letter) if f.code == "numbering.gap"]
+        assert [f.numbers for f in gap] == [["3"]]
+
+    def test_out_of_order_grouping_is_information(self) -> None:
+        """'Vraag 1 en 4' before 'Vraag 2' is reported as info only."""
+        layout, letter = _build([["1", "4"], ["2"], ["3"]], [["1", "4"], ["2"], ["3"]])
+        found = check_numbering(layout, letter)
+        assert _codes(found) == {"numbering.order"}
+        assert found[0].severity is llmparse.Severity.INFO
+
+
+class TestCoverage:
+    def test_unanswered_question_is_an_error(self) -> None:
+        """Question 3 without an answer is coverage.unanswered, listing 3."""
+        layout, letter = _build([["1"], ["2"], ["3"]], [["1"], ["2"]])
+        found = [f for f in check_coverage(layout, letter) if f.code == "coverage.unanswered"]
+        assert [f.numbers for f in found] == [["3"]]
+
+    def test_answer_to_unasked_question_is_an_error(self) -> None:
+        """An answer to question 9 that nobody asked is coverage.unasked."""
+        layout, letter = _build([["1"]], [["1"], ["9"]])
+        assert [f.numbers for f in check_coverage(layout, letter) if f.code == "coverage.unasked"] == [["9"]]
+
+    def test_answered_twice(self) -> None:
+        """Two answers to question 1 are coverage.answered_twice."""
+        layout, letter = _build([["1"]], [["1"], ["1"]])
+        assert "coverage.answered_twice" in _codes(check_coverage(layout, letter))
+
+    def test_grouped_answer_is_information(self) -> None:
+        """'Antwoord 2 en 3' is coverage.grouped (info) and nothing else."""
+        layout, letter = _build([["1"], ["2", "3"]], [["1"], ["2", "3"]])
+        found = check_coverage(layout, letter)
+        assert _codes(found) == {"coverage.grouped"}
+
+    def test_notice_expects_no_answers(self) -> None:
+        """A notice letter with an answer reports coverage.notice_answers."""
+        layout, letter = _build([["1"]], [["1"]])
+        notice = letter.model_copy(update={"kind": "notice"})
+        assert _codes(check_coverage(layout, notice)) == {"coverage.notice_answers"}
+
+
+class TestGrounding:
+    def test_text_cut_from_span_passes(self) -> None:
+        """Items whose text is what their span holds give no grounding finding."""
+        layout, letter = _build([["1"]], [["1"]])
+        assert check_grounding(layout, letter) == []
+
+    def test_text_not_in_span_is_an_error(self) -> None:
+        """An answer whose text was changed after cutting is grounding.text."""
+        layout, letter = _build([["1"]], [["1"]])
+        forged = letter.answers[0].model_copy(update={"text": "Nee, dat is niet zo."})
+        bad = letter.model_copy(update={"answers": [forged]})
+        assert _codes(check_grounding(layout, bad)) == {"grounding.text"}
+
+    def test_span_outside_text_and_overlap(self) -> None:
+        """A span past the end is grounding.span; two overlapping items are grounding.order."""
+        layout, letter = _build([["1"], ["2"]], [["1"], ["2"]])
+        n = len(layout.document.text)
+        outside = letter.answers[1].model_copy(update={"span": (n - 2, n + 50)})
+        overlap = letter.answers[0].model_copy(update={"span": letter.questions[1].span})
+        bad = letter.model_copy(update={"answers": [overlap, outside]})
+        assert {"grounding.span", "grounding.order"} <= _codes(check_grounding(layout, bad))
+
+
+class TestCompleteness:
+    def test_skipped_text_between_items_is_reported(self) -> None:
+        """Dropping question 2 leaves its body text unassigned: completeness.unassigned."""
+        layout, letter = _build([["1"], ["2"], ["3"]], [["1"], ["2"], ["3"]])
+        bad = letter.model_copy(update={"questions": [letter.questions[0], letter.questions[2]]})
+        found = [f for f in check_completeness(layout, bad) if f.code == "completeness.unassigned"]
+        assert found
+        assert found[0].span is not None
+        assert "vraag 2" in layout.document.text[found[0].span[0] : found[0].span[1]]
+
+
+class TestMetadata:
+    def test_reference_shape_and_date_order(self) -> None:
+        """A malformed case number warns; an answer received before submission is an error."""
+        import datetime as dt
+
+        layout, letter = _build([["1"]], [["1"]])
+        bad = letter.model_copy(update={"reference": "2024X123", "submitted_on": dt.date(2024, 3, 1),
+                                        "received_on": dt.date(2024, 2, 1)})
+        found = {f.code: f.severity for f in check_metadata(layout, bad)}
+        assert found == {"metadata.reference": llmparse.Severity.WARNING,
+                         "metadata.dates": llmparse.Severity.ERROR}
+
+    def test_missing_askers_warns(self) -> None:
+        """A letter without askers gets metadata.askers."""
+        layout, letter = _build([["1"]], [["1"]])
+        assert "metadata.askers" in _codes(check_metadata(layout, letter.model_copy(update={"askers": []})))
+
+
+def test_run_checks_orders_errors_first() -> None:
+    """run_checks returns errors, then warnings, then info."""
+    layout, letter = _build([["5"], ["6", "7"]], [["6", "7"]])
+    order = [f.severity for f in run_checks(layout, letter)]
+    rank = {llmparse.Severity.ERROR: 0, llmparse.Severity.WARNING: 1, llmparse.Severity.INFO: 2}
+    assert order == sorted(order, key=rank.__getitem__)
+    assert order[0] is llmparse.Severity.ERROR
+
+
+def test_readme_lists_every_code() -> None:
+    """The README's check table lists exactly the codes and severities of llmparse.CODES."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"(?m)^\| `([a-z_.]+)` \| (error|warning|info) \|", readme))
+    assert rows == {code: sev.value for code, (sev, _) in CODES.items()}
+
+
+numbers = st.integers(min_value=1, max_value=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(asked=st.lists(numbers, min_size=1, max_size=12, unique=True),
+       answered=st.lists(numbers, min_size=1, max_size=12, unique=True))
+def test_coverage_matches_set_arithmetic(asked: list[int], answered: list[int]) -> None:
+    """coverage.unanswered and coverage.unasked list exactly the set differences, in numeric order."""
+    layout, letter = _build([[str(n)] for n in asked], [[str(n)] for n in answered])
+    found = {f.code: f.numbers for f in check_coverage(layout, letter)}
+    missing = sorted(set(asked) - set(answered))
+    extra = sorted(set(answered) - set(asked))
+    assert found.get("coverage.unanswered", []) == [str(n) for n in missing]
+    assert found.get("coverage.unasked", []) == [str(n) for n in extra]
+
+
+@settings(max_examples=200, deadline=None)
+@given(count=st.integers(min_value=1, max_value=15), drop=st.data())
+def test_numbering_gap_finds_every_dropped_number(count: int, drop: st.DataObject) -> None:
+    """Dropping any inner questions (and their answers) from 1..n is reported as exactly those gaps."""
+    full = list(range(1, count + 1))
+    kept = [n for n in full if n in (1, count) or drop.draw(st.booleans(), label=f"keep {n}")]
+    layout, letter = _build([[str(n)] for n in kept], [[str(n)] for n in kept])
+    gaps = [f.numbers for f in check_numbering(layout, letter) if f.code == "numbering.gap"]
+    missing = [str(n) for n in full if n not in kept]
+    assert gaps == ([missing] if missing else [])
+
+
+@settings(max_examples=100, deadline=None)
+@given(asked=st.lists(numbers, min_size=1, max_size=8, unique=True))
+def test_checks_never_change_the_letter(asked: list[int]) -> None:
+    """Running the checks leaves the letter exactly as it was."""
+    layout, letter = _build([[str(n)] for n in asked], [[str(n)] for n in asked[::2]])
+    before = letter.model_dump()
+    run_checks(layout, letter)
+    assert letter.model_dump() == before
