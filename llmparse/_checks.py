@@ -32,6 +32,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "coverage.answered_twice": (Severity.ERROR, "two answers cover the same question number"),
     "coverage.grouped": (Severity.INFO, "one answer covers several questions"),
     "coverage.inferred": (Severity.INFO, "an answer without a number was taken to answer the question above it"),
+    "coverage.headingless": (Severity.WARNING, "an answer printed without any heading was split from its question"),
     "coverage.notice_answers": (Severity.ERROR, "a notice or questions-only letter has answers"),
     "coverage.empty": (Severity.ERROR, "an answer letter has no questions or no answers"),
     "grounding.span": (Severity.ERROR, "a span lies outside the text, is empty, or is reversed"),
@@ -114,7 +115,10 @@ def check_coverage(layout: Layout, letter: Letter) -> list[Finding]:
         if len(a.numbers) > 1:
             out.append(_finding("coverage.grouped", f"one answer covers questions {', '.join(a.numbers)}",
                                 a.numbers, a.span))
-        if a.heading is not None and not re.search(r"\d", a.heading):
+        if a.heading is None:
+            out.append(_finding("coverage.headingless", f"the text after question {', '.join(a.numbers)} has no "
+                                "heading; it was taken as that question's answer", a.numbers, a.span))
+        elif not re.search(r"\d", a.heading):
             out.append(_finding("coverage.inferred", f"the answer headed '{a.heading}' was taken to answer "
                                 f"question {', '.join(a.numbers) or '?'}", a.numbers, a.span))
     return out

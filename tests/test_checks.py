@@ -38,7 +38,8 @@ def _build(groups_q: list[list[str]], groups_a: list[list[str]]) -> tuple[Layout
     """A layout and a letter whose items are cut from a text written for the given numbers."""
     text = _letter_text(groups_q, groups_a)
     layout = read_layout(load_document(text))
-    questions, answers = [], []
+    questions: list[dict[str, object]] = []
+    answers: list[dict[str, object]] = []
     for match in re.finditer(r"(?m)^(Vraag|Antwoord) (.+)\n(.+)$", text):
         nums = match.group(2).split(" en ")
         span = (match.start(3), match.end(3))

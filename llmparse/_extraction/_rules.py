@@ -53,6 +53,7 @@ class RulesExtractor:
         if not items and notice is None:
             items, notice = _unlabelled(layout)
         items = _recover_lost_headings(layout, items)
+        items = _recover_headingless_answers(layout, items)
         footnotes = tuple(PlannedFootnote(b.marker, b.start, b.end) for b in layout.footnotes)
         first_item = min((it.heading[0] if it.heading else it.start for it in items), default=len(document.text))
         metadata = read_metadata(layout, front_end=first_item, notice=notice)
@@ -264,3 +265,35 @@ def _unlabelled(layout: Layout) -> tuple[list[PlannedItem], tuple[int, int] | No
             answer.append((s, e))
     flush()
     return items, notice
+
+
+def _recover_headingless_answers(layout: Layout, items: list[PlannedItem]) -> list[PlannedItem]:
+    """Split off an answer printed under its question without any heading.
+
+    In an answer letter, a question whose number no answer covers, and whose text runs on past its last
+    question mark into a new paragraph that asks nothing, holds its own answer: that rest becomes the
+    answer (without a heading, so the checks report it).
+    """
+    if not any(it.role == "answer" for it in items):
+        return items
+    answered = {n for it in items if it.role == "answer" for n in it.numbers}
+    out: list[PlannedItem] = []
+    text = layout.document.text
+    for item in items:
+        if item.role != "question" or set(item.numbers) & answered:
+            out.append(item)
+            continue
+        doc = layout.document
+        body = [i for i in range(doc.line_at(item.start), doc.line_at(max(item.start, item.end - 1)) + 1)
+                if layout.lines[i].role is Role.BODY]
+        asks = [k for k, i in enumerate(body) if _QUESTION_END.search(layout.content(i))]
+        rest = body[asks[-1] + 1 :] if asks else []
+        gap = bool(rest) and any(
+            layout.lines[j].role is not Role.BODY for j in range(body[asks[-1]] + 1, rest[0]))
+        if not rest or not gap or "?" in text[layout.lines[rest[0]].start : item.end]:
+            out.append(item)
+            continue
+        last_ask = layout.lines[body[asks[-1]]]
+        out.append(PlannedItem("question", item.numbers, item.start, last_ask.end, item.heading, item.inferred))
+        out.append(PlannedItem("answer", item.numbers, layout.lines[rest[0]].start, item.end, None, inferred=True))
+    return out
