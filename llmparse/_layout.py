@@ -201,6 +201,7 @@ _MARKER = re.compile(r"\[\s*(\d{1,3})\s*\]|(\d{1,3})\)|(\d+)")
 _SENTENCE_END = re.compile(r"[.?!:;»”\"')\]]\s*\d{0,3}$")
 _TABLE_ROW = re.compile(r"(?:\d[\d.,]*\s+){2,}\d[\d.,]*\s*$")
 _FOOTNOTE_START = re.compile(r"[A-Z0-9«“\"'‘(\[]|https?:|www\.")
+_COMPLETE = re.compile(r"[.?!)\]»”\"'/\d]$")
 _RESUME = re.compile(r"[a-zà-ÿ](?!ttps?:|ww\.)")
 
 
@@ -369,7 +370,9 @@ class _FootnoteFinder:
                 value += 1
                 continue
             text = self.content(j)
-            if _RESUME.match(text) and not _SENTENCE_END.search(self.content(region[r - 1])[-3:] or "x"):
+            # the body resumes with a lowercase word once the footnote line before it is complete
+            # (a footnote line ending in a word or comma runs on into the next line)
+            if _RESUME.match(text) and _COMPLETE.search(self.content(region[r - 1])):
                 return r if self.words_after(region, k, r) else None
         return None
 
