@@ -32,15 +32,20 @@ def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[Planned
     text = layout.document.text
     cited: list[list[str]] = [[] for _ in items]
     floor = 0
+    first = 0  # items before this one end before ``floor``: citations come in order
     for fn in footnotes:
         pattern = _citation(fn.marker)
-        for k, item in enumerate(items):
-            if item.end <= floor or item.start > fn.start:
+        for k in range(first, len(items)):
+            item = items[k]
+            if item.end <= floor:
                 continue
+            if item.start > fn.start:
+                break
             m = pattern.search(text, max(item.start, floor), item.end)
             if m:
                 cited[k].append(fn.marker)
                 floor = m.end()
+                first = k
                 break
     return cited
 

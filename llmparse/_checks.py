@@ -7,6 +7,7 @@ Document. ``run_checks`` runs them all. Codes are stable; the README lists them 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -147,7 +148,18 @@ def check_grounding(layout: Layout, letter: Letter) -> list[Finding]:
     return out
 
 
-_HEADING_INSIDE = re.compile(r"(?m)^\s*(?:Vraag|Antwoord)\s+\d{1,3}[a-z]?\s*$")
+_HEADING_INSIDE = re.compile(r"(?m)^\s*(?:Vraag|Antwoord)\s+\d{1,4}[a-z]?\s*$")
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint ranges covering the same characters as ``spans``."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
 
 
 def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
@@ -157,15 +169,16 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     if not items:
         return out
     text = layout.document.text
-    covered = [it.span for it in items] + [fn.span for fn in letter.footnotes]
-    covered.sort()
+    covered = _merge([it.span for it in items] + [fn.span for fn in letter.footnotes])
+    starts = [s for s, _ in covered]
     first, last = items[0].span[0], items[-1].span[1]
     doc = layout.document
     for i in range(doc.line_at(first), doc.line_at(max(first, last - 1)) + 1):
         info = layout.lines[i]
         if info.role is not Role.BODY or info.heading is not None:
             continue
-        inside = any(s <= info.start < e or s < info.end <= e for s, e in covered)
+        k = bisect.bisect_right(starts, info.end - 1) - 1  # the last range starting inside or before the line
+        inside = k >= 0 and covered[k][1] > info.start
         if not inside and re.search(r"[A-Za-zÀ-ÿ]{3}", text[info.start : info.end]):
             out.append(_finding("completeness.unassigned", f"line {i + 1} belongs to no item",
                                 span=(info.start, info.end)))

@@ -42,8 +42,9 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     strategy: llmparse.Strategy = (
         "rules" if args.strategy == "auto" and not _env_endpoint() and not args.model else args.strategy
     )
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
+    out_dir: Path | None = getattr(args, "out", None)
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
     failed = 0
     for name in args.files:
         path = Path(name)
@@ -66,8 +67,8 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             payload = result.model_dump_json()
         else:
             payload = _text_report(result, name)
-        if args.out:
-            (args.out / f"{path.name}.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        if out_dir:
+            (out_dir / f"{path.name}.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
         else:
             out.write(payload + "\n")
     if failed:

@@ -36,8 +36,8 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown", ""})
 _PAGE_RULE = re.compile(r"[ \t]*-{3,}[ \t]*")
 # Spacing accents that PDF extraction leaves beside their letter. The cedilla is never punctuation, so it is
 # always joined; the acute accent doubles as an apostrophe ("auto´s"), so only the broken "c ´" form is.
-_CEDILLA = re.compile(r"(?<=[A-Za-z])\u00b8")
-_SPACED_ACUTE = re.compile(r"(?<=[A-Za-z]) \u00b4(?![A-Za-z])")
+_CEDILLA = re.compile(r"(?<=[^\W\d_])\u00b8")
+_SPACED_ACUTE = re.compile(r"(?<=[^\W\d_]) \u00b4(?![^\W\d_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -90,10 +90,13 @@ class Document:
 def normalise(text: str) -> str:
     """Normalise a letter's text: line endings, BOM, control characters, broken accents, NFC."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub(" ", text)
-    text = _CEDILLA.sub("\u0327", text)
-    text = _SPACED_ACUTE.sub("\u0301", text)
-    return unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    # Each join removes a character, so this reaches a fixed point; NFC then composes what was joined.
+    while True:
+        joined = _SPACED_ACUTE.sub("\u0301", _CEDILLA.sub("\u0327", text))
+        if joined == text:
+            return unicodedata.normalize("NFC", text)
+        text = joined
 
 
 _LINE_END = re.compile(r"[\n\f]")
@@ -178,10 +181,10 @@ def read_source(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[
 def load_document(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
     """Turn a source into a ``Document``; raises an ``InputError`` subclass for unusable input."""
     raw, name = read_source(source, max_chars=max_chars)
-    text = normalise(raw)
-    if not text.strip():
-        raise EmptyInputError("holds no text", source=name)
     controls = sum(1 for ch in raw[:65536] if ch < " " and ch not in "\n\r\t\f")
     if controls > 0.01 * min(len(raw), 65536) + 8:
         raise BinaryInputError("is mostly control characters: binary data, not a letter's text", source=name)
+    text = normalise(raw)
+    if not text.strip():
+        raise EmptyInputError("holds no text", source=name)
     return Document(text=text, lines=_index_lines(text), source=name)

@@ -139,7 +139,7 @@ _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 # --- headings -------------------------------------------------------------------------------------------
 
-_NUM = r"\d{1,3}[a-z]?"
+_NUM = r"\d{1,4}[a-z]?"
 _SEP = r"(?:\s*(?:,|&|/|\ben\b|t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*|\s+)"
 _LIST = rf"{_NUM}(?:{_SEP}{_NUM})*"
 _DECOR = r"[#*_>\s]*"
@@ -250,17 +250,9 @@ class _FootnoteFinder:
         found = _marker(self.content(i), expected)
         return found[0] if found else None
 
-    def chain(self, region: list[int], k: int, value: int) -> list[tuple[int, int]] | None:
-        """Marker lines from ``region[k]`` (marker ``value``) to the region's end, or None if broken."""
-        out = [(region[k], value)]
-        for i in region[k + 1 :]:
-            info = self.lines[i]
-            if info.heading is not None and info.heading.kind not in ("number", "numbered"):
-                return None
-            if self.marker(i, value + 1) == value + 1:
-                value += 1
-                out.append((i, value))
-        return out
+    def _stops_block(self, i: int) -> bool:
+        heading = self.lines[i].heading
+        return heading is not None and heading.kind not in ("number", "numbered")
 
     def extend_back(self, region: list[int], k: int, value: int) -> int:
         """Walk back from ``region[k]`` over earlier footnotes of the same block (value-1, value-2, ...)."""
@@ -321,12 +313,13 @@ class _FootnoteFinder:
             self.take(region, bottom_from, len(region))
 
     def bottom(self, region: list[int]) -> int | None:
+        """The start of the footnote block that runs to the region's end, if there is one."""
+        # a block holds no heading, so it can start no earlier than just after the region's last heading
+        floor = max((k for k, i in enumerate(region) if self._stops_block(i)), default=-1)
         for target in (self.expected, 1, self.expected + 1):
-            for k in range(len(region) - 1, -1, -1):
+            for k in range(len(region) - 1, floor, -1):
                 if self.marker(region[k], target) != target:
                     continue
-                if self.chain(region, k, target) is None:
-                    break
                 if not self.words_after(region, k, len(region)):
                     continue
                 return self.extend_back(region, k, target)

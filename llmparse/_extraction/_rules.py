@@ -93,22 +93,26 @@ def _numbered_questions(heads: list[tuple[int, Heading]], answer_lines: list[int
 
 
 def _rising_run(stretch: list[tuple[int, Heading]], expected: int) -> list[tuple[int, Heading]]:
-    """The latest run expected, expected+1, ... in ``stretch`` that ends with its last candidate possible."""
-    for last in range(len(stretch) - 1, -1, -1):
-        top = int(stretch[last][1].numbers[0])
-        if top < expected:
-            continue
-        run = [stretch[last]]
-        want = top - 1
-        k = last - 1
-        while want >= expected and k >= 0:
-            if int(stretch[k][1].numbers[0]) == want:
-                run.append(stretch[k])
-                want -= 1
-            k -= 1
-        if want < expected:
-            return run[::-1]
-    return []
+    """The latest run expected, expected+1, ... in ``stretch``, ending as late as possible.
+
+    Each number links to the latest earlier candidate of the number below it, so one pass finds, for every
+    candidate, whether a run from ``expected`` leads up to it.
+    """
+    latest: dict[int, int] = {}
+    link: list[int | None] = []
+    reaches: list[bool] = []
+    for k, (_, h) in enumerate(stretch):
+        value = int(h.numbers[0])
+        below = latest.get(value - 1)
+        link.append(below)
+        reaches.append(value == expected or (value > expected and below is not None and reaches[below]))
+        latest[value] = k
+    end = next((k for k in range(len(stretch) - 1, -1, -1) if reaches[k]), None)
+    run: list[tuple[int, Heading]] = []
+    while end is not None:
+        run.append(stretch[end])
+        end = None if int(stretch[end][1].numbers[0]) == expected else link[end]
+    return run[::-1]
 
 
 def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:

@@ -1,0 +1,289 @@
+"""The command line, driven through ``llmparse._cli.main(argv)`` and once through ``python -m llmparse``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import llmparse
+from llmparse._cli import main
+
+from .conftest import EXAMPLE, ROOT
+
+ENDPOINT_NOTICE = "no model endpoint configured"
+
+# Invented letters: fictional member, party and subject.
+TRUNCATED = """Antwoorden van de Minister van Onderwijs, Cultuur en Wetenschap op vragen van het lid Kramer-Oost \
+(Lerarenpartij) over lege lokalen in basisscholen (ingezonden 8 februari 2024).
+
+Vraag 1
+Bent u bekend met het bericht dat een op de vijf basisscholen lokalen leeg laat staan?
+
+Vraag 2
+Hoeveel scholen hebben daardoor hogere energiekosten?
+
+Vraag 3
+Bent u bereid gemeenten te helpen deze lokalen een andere bestemming te geven?
+
+Antwoord 1
+Ja.
+
+Antwoord 2
+Dat is niet precies bekend. Uit een eerste rondgang langs de schoolbesturen blijkt dat
+"""
+
+COMPLETE = """Antwoorden van de Minister van Onderwijs, Cultuur en Wetenschap op vragen van het lid Kramer-Oost \
+(Lerarenpartij) over lege lokalen in basisscholen (ingezonden 8 februari 2024).
+
+Vraag 1
+Bent u bekend met het bericht dat een op de vijf basisscholen lokalen leeg laat staan?
+
+Antwoord 1
+Ja.
+
+Vraag 2
+Hoeveel scholen hebben daardoor hogere energiekosten?
+
+Antwoord 2
+Dat is niet precies bekend; ik laat dit onderzoeken.
+"""
+
+
+@pytest.fixture
+def truncated(tmp_path: Path) -> Path:
+    """A letter that stops in the middle of answer 2, leaving question 3 unanswered."""
+    path = tmp_path / "afgebroken.txt"
+    path.write_text(TRUNCATED, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def complete(tmp_path: Path) -> Path:
+    """A short letter in which every question is answered."""
+    path = tmp_path / "compleet.txt"
+    path.write_text(COMPLETE, encoding="utf-8")
+    return path
+
+
+def _example_ok(result: llmparse.Result) -> None:
+    assert len(result.letter.questions) == 15
+    assert len(result.letter.answers) == 4
+
+
+# --- parse -------------------------------------------------------------------------------------------------
+
+
+def test_parse_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """`parse EXAMPLE --format json` prints one Result JSON and says once on stderr that no endpoint is set."""
+    assert main(["parse", str(EXAMPLE), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    result = llmparse.Result.model_validate_json(out)
+    _example_ok(result)
+    assert result.provenance.strategy == "rules"
+    assert result.provenance.source == str(EXAMPLE)
+    assert err.count(ENDPOINT_NOTICE) == 1
+
+
+def test_json_is_the_default_format(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --format the output is the same Result JSON."""
+    assert main(["parse", str(EXAMPLE)]) == 0
+    _example_ok(llmparse.Result.model_validate_json(capsys.readouterr().out))
+
+
+def test_endpoint_notice_is_printed_once_for_many_files(
+    capsys: pytest.CaptureFixture[str], complete: Path
+) -> None:
+    """The missing-endpoint notice is printed once per run, not once per file."""
+    assert main(["parse", str(EXAMPLE), str(complete), str(EXAMPLE)]) == 0
+    assert capsys.readouterr().err.count(ENDPOINT_NOTICE) == 1
+
+
+def test_rules_strategy_prints_no_endpoint_notice(capsys: pytest.CaptureFixture[str]) -> None:
+    """With --strategy rules the endpoint is not needed, so nothing is said about it."""
+    assert main(["parse", str(EXAMPLE), "--strategy", "rules"]) == 0
+    out, err = capsys.readouterr()
+    assert ENDPOINT_NOTICE not in err
+    _example_ok(llmparse.Result.model_validate_json(out))
+
+
+def test_parse_jsonl(capsys: pytest.CaptureFixture[str], complete: Path) -> None:
+    """`--format jsonl` prints one compact Result JSON line per input file, in order."""
+    assert main(["parse", str(EXAMPLE), str(complete), "--format", "jsonl"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    first, second = (llmparse.Result.model_validate_json(line) for line in lines)
+    _example_ok(first)
+    assert first.provenance.source == str(EXAMPLE)
+    assert second.provenance.source == str(complete)
+    assert len(second.letter.questions) == 2
+
+
+def test_parse_text(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--format text` prints a readable report that names the file and counts questions and answers."""
+    assert main(["parse", str(EXAMPLE), "--format", "text"]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.startswith(str(EXAMPLE))
+    assert "15 questions" in first
+    assert "4 answers" in first
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out)
+
+
+def test_parse_out_dir(capsys: pytest.CaptureFixture[str], tmp_path: Path, complete: Path) -> None:
+    """`--out DIR` writes DIR/<input file name>.json for each input (creating DIR) and nothing to stdout."""
+    out_dir = tmp_path / "uit" / "json"
+    assert main(["parse", str(EXAMPLE), str(complete), "--out", str(out_dir)]) == 0
+    assert capsys.readouterr().out == ""
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted([f"{EXAMPLE.name}.json", "compleet.txt.json"])
+    example = llmparse.Result.model_validate_json((out_dir / f"{EXAMPLE.name}.json").read_text(encoding="utf-8"))
+    _example_ok(example)
+    other = llmparse.Result.model_validate_json((out_dir / "compleet.txt.json").read_text(encoding="utf-8"))
+    assert other.provenance.source == str(complete)
+
+
+@pytest.mark.parametrize("missing_first", [True, False], ids=["missing-first", "missing-last"])
+def test_missing_file_among_good_ones(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, missing_first: bool
+) -> None:
+    """A missing file gets one line on stderr and exit code 2, and the good file's output is still printed."""
+    missing = tmp_path / "bestaat-niet.txt"
+    files = [str(missing), str(EXAMPLE)] if missing_first else [str(EXAMPLE), str(missing)]
+    assert main(["parse", *files, "--strategy", "rules"]) == 2
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [line for line in err.splitlines() if str(missing) in line]
+    assert len(err.splitlines()) == 1
+    assert err.endswith("\n")
+    _example_ok(llmparse.Result.model_validate_json(out))
+
+
+def test_missing_file_with_out_dir(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """With --out, a missing file still fails the run while the good file's JSON is written."""
+    missing = tmp_path / "weg.txt"
+    out_dir = tmp_path / "uit"
+    assert main(["parse", str(missing), str(EXAMPLE), "--strategy", "rules", "--out", str(out_dir)]) == 2
+    assert str(missing) in capsys.readouterr().err
+    assert [p.name for p in out_dir.iterdir()] == [f"{EXAMPLE.name}.json"]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [
+        pytest.param("brief.pdf", b"%PDF-1.7", "UnsupportedFormatError", id="pdf"),
+        pytest.param("leeg.txt", b"", "EmptyInputError", id="empty"),
+        pytest.param("recept.txt", b"Pannenkoeken\n\nMeng bloem, melk en eieren.\n", "NotALetterError",
+                     id="not-a-letter"),
+    ],
+)
+def test_unreadable_file_gets_one_stderr_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, data: bytes, error: str
+) -> None:
+    """Any input error becomes one stderr line naming the error class and the file, with exit code 2."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert main(["parse", str(path), "--strategy", "rules"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert error in err
+    assert str(path) in err
+
+
+def test_llm_strategy_without_endpoint_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    """--strategy llm without a configured endpoint exits 2 with a message and parses nothing."""
+    assert main(["parse", str(EXAMPLE), "--strategy", "llm"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "--strategy llm" in err
+
+
+# --- check -------------------------------------------------------------------------------------------------
+
+def test_check_exits_1_on_error_finding(capsys: pytest.CaptureFixture[str], truncated: Path) -> None:
+    """`check` exits 1 and lists coverage.unanswered when a letter has an error finding."""
+    assert main(["check", str(truncated)]) == 1
+    out = capsys.readouterr().out
+    assert "coverage.unanswered" in out
+    assert str(truncated) in out
+
+
+@pytest.mark.parametrize("which", ["example", "complete"])
+def test_check_exits_0_without_error_findings(
+    capsys: pytest.CaptureFixture[str], complete: Path, which: str
+) -> None:
+    """`check` exits 0 when no letter has an error finding."""
+    path = EXAMPLE if which == "example" else complete
+    assert main(["check", str(path)]) == 0
+    assert ": error:" not in capsys.readouterr().out
+
+
+def test_check_exits_1_if_any_letter_has_an_error(
+    capsys: pytest.CaptureFixture[str], truncated: Path, complete: Path
+) -> None:
+    """With several letters, `check` exits 1 as soon as one of them has an error finding."""
+    assert main(["check", str(complete), str(truncated)]) == 1
+    capsys.readouterr()
+
+
+# --- schema and usage --------------------------------------------------------------------------------------
+
+
+def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    """`schema` prints the Result JSON Schema as valid JSON with "properties"."""
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "properties" in schema
+    assert {"letter", "findings", "text"} <= set(schema["properties"])
+    assert schema == llmparse.result_schema()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param([], id="no-args"),
+        pytest.param(["parse"], id="parse-without-files"),
+        pytest.param(["parse", str(EXAMPLE), "--format", "xml"], id="unknown-format"),
+        pytest.param(["parse", str(EXAMPLE), "--strategy", "magic"], id="unknown-strategy"),
+        pytest.param(["ontleed", str(EXAMPLE)], id="unknown-command"),
+        pytest.param(["parse", str(EXAMPLE), "--bogus"], id="unknown-option"),
+    ],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    """Usage errors make argparse exit with code 2 and a usage message on stderr."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "usage:" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """--version prints the library version and exits 0."""
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert llmparse.__version__ in capsys.readouterr().out
+
+
+# --- a real process ----------------------------------------------------------------------------------------
+
+
+def test_python_m_llmparse() -> None:
+    """`python -m llmparse parse EXAMPLE` runs as a process, prints the Result JSON and exits 0."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmparse", "parse", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    _example_ok(llmparse.Result.model_validate_json(proc.stdout))
+    assert proc.stderr.count(ENDPOINT_NOTICE) == 1
