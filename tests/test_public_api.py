@@ -206,3 +206,12 @@ def test_result_is_frozen(example_result: llmparse.Result) -> None:
     """A Result cannot be changed after parsing (frozen pydantic model)."""
     with pytest.raises(ValueError, match="frozen"):
         example_result.text = "iets anders"
+
+
+def test_package_ships_its_typing_marker_and_prompts() -> None:
+    """py.typed and the prompts/ folder are inside the installed package (prompts as llmparse.prompts)."""
+    import importlib.resources
+
+    assert importlib.resources.files("llmparse").joinpath("py.typed").is_file()
+    names = {p.name for p in importlib.resources.files("llmparse.prompts").iterdir()}
+    assert "README.md" in names
