@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,8 +80,6 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _env_endpoint() -> bool:
-    import os
-
     return bool(os.environ.get("LLMPARSE_MODEL")) and bool(
         os.environ.get("LLMPARSE_BASE_URL") or os.environ.get("OPENAI_API_KEY"))
 

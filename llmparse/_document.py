@@ -181,7 +181,7 @@ def read_source(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[
 def load_document(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
     """Turn a source into a ``Document``; raises an ``InputError`` subclass for unusable input."""
     raw, name = read_source(source, max_chars=max_chars)
-    controls = sum(1 for ch in raw[:65536] if ch < " " and ch not in "\n\r\t\f")
+    controls = len(_CONTROL.findall(raw, 0, 65536))
     if controls > 0.01 * min(len(raw), 65536) + 8:
         raise BinaryInputError("is mostly control characters: binary data, not a letter's text", source=name)
     text = normalise(raw)
