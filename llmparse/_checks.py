@@ -46,6 +46,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "metadata.dates": (Severity.ERROR, "the answer is dated before the questions were submitted"),
     "metadata.askers": (Severity.WARNING, "no asker was found"),
     "metadata.respondents": (Severity.WARNING, "no respondent was found in an answer letter"),
+    "grounding.metadata": (Severity.ERROR, "the model gave a metadata value the letter does not print; left out"),
+    "model.failed": (Severity.WARNING, "strategy auto: the rules had errors, the model path failed; rules kept"),
+    "model.not_better": (Severity.INFO, "strategy auto: the model's result was no better; the rules result kept"),
 }
 
 

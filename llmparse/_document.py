@@ -91,11 +91,12 @@ def normalise(text: str) -> str:
     """Normalise a letter's text: line endings, BOM, control characters, broken accents, NFC."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
-    # Each join removes a character, so this reaches a fixed point; NFC then composes what was joined.
+    # A join can make a new letter that the next join needs, so repeat until nothing changes. Each round
+    # removes characters or is the last, so this ends.
     while True:
-        joined = _SPACED_ACUTE.sub("\u0301", _CEDILLA.sub("\u0327", text))
+        joined = unicodedata.normalize("NFC", _SPACED_ACUTE.sub("\u0301", _CEDILLA.sub("\u0327", text)))
         if joined == text:
-            return unicodedata.normalize("NFC", text)
+            return text
         text = joined
 
 

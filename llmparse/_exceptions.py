@@ -9,7 +9,11 @@ Catch ``LLMParseError`` to handle them all with one ``except``::
     │   ├── InputTooLargeError     larger than the configured maximum
     │   ├── UnsupportedFormatError a file type llmparse has no reader for
     │   └── NotALetterError        text with no trace of written questions or their answers
-    ├── ModelError                 the model path failed (endpoint, transport, completion)
+    ├── ModelError                 the model path failed; carries the usage spent and the last completion
+    │   ├── ModelConfigError       no model or endpoint configured, or the endpoint refused the request
+    │   ├── ModelTransportError    rate limits, server errors, timeouts or lost connections outlasted retries
+    │   ├── ModelOutputError       the completion was no usable plan, even after re-asks
+    │   │   └── TruncatedOutputError the completion was cut off at its token limit
     │   └── BudgetExceededError    a letter would spend more tokens than its budget
     └── ChecksFailedError          ``strict=True`` and the checks reported an error finding
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._models import Finding
+    from ._models import Finding, Usage
 
 __all__ = [
     "BinaryInputError",
@@ -31,8 +35,12 @@ __all__ = [
     "InputError",
     "InputTooLargeError",
     "LLMParseError",
+    "ModelConfigError",
     "ModelError",
+    "ModelOutputError",
+    "ModelTransportError",
     "NotALetterError",
+    "TruncatedOutputError",
     "UnsupportedFormatError",
 ]
 
@@ -76,7 +84,34 @@ class NotALetterError(InputError):
 
 
 class ModelError(LLMParseError):
-    """The model path failed: endpoint unreachable, a non-retryable HTTP error, or an unusable completion."""
+    """The model path failed.
+
+    Attributes:
+        usage: what the letter had spent when it failed (calls and tokens, every attempt counted).
+        last_completion: the raw text of the last completion received, where there is one.
+    """
+
+    def __init__(self, message: str, *, usage: Usage | None = None, last_completion: str | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.last_completion = last_completion
+
+
+class ModelConfigError(ModelError):
+    """Raised when no model or endpoint is configured, or the endpoint refuses the request for good
+    (400, 401, 403, 404, no quota left). Retrying does not help; the message says what to fix."""
+
+
+class ModelTransportError(ModelError):
+    """Raised when rate limits (429), server errors (5xx), timeouts or lost connections outlast the retries."""
+
+
+class ModelOutputError(ModelError):
+    """Raised when the completion is no usable plan (malformed JSON, or still invalid after the re-asks)."""
+
+
+class TruncatedOutputError(ModelOutputError):
+    """Raised when the completion was cut off at its token limit (finish_reason ``length``)."""
 
 
 class BudgetExceededError(ModelError):

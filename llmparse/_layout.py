@@ -85,6 +85,21 @@ class Layout:
         info = self.lines[i]
         return self.document.text[info.start : info.end]
 
+    def with_footnotes(self, ranges: list[tuple[int, int]]) -> Layout:
+        """This layout with the body lines inside ``ranges`` marked as footnote lines.
+
+        A model's plan may name footnotes the rules did not see; their lines must not end up in item texts.
+        """
+        lines = list(self.lines)
+        for start, end in ranges:
+            for i in range(self.document.line_at(start), len(lines)):
+                info = lines[i]
+                if info.start >= end:
+                    break
+                if info.role is Role.BODY and info.heading is None:
+                    lines[i] = LineInfo(Role.FOOTNOTE, info.start, info.end)
+        return Layout(self.document, tuple(lines), self.footnotes)
+
     def cut(self, start: int, end: int, *, role: Role = Role.BODY) -> str:
         """The text of ``[start, end)`` as a reader sees it: body lines only, whitespace collapsed.
 

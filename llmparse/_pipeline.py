@@ -11,15 +11,15 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._assembly import assemble
 from ._checks import run_checks
-from ._document import DEFAULT_MAX_CHARS, load_document
+from ._document import DEFAULT_MAX_CHARS, Document, load_document
 from ._exceptions import ChecksFailedError, ModelError, NotALetterError
-from ._extraction import RulesExtractor
-from ._layout import read_layout
-from ._models import Provenance, Result
-from ._plan import Plan
+from ._extraction import LLMExtractor, RulesExtractor
+from ._layout import Layout, read_layout
+from ._models import Finding, Provenance, Result, Severity, Usage
+from ._plan import Extraction, Plan
 from ._types import Source, Strategy
 
-__all__ = ["parse"]
+__all__ = ["model_configured", "parse"]
 
 logger = logging.getLogger("llmparse")
 
@@ -29,10 +29,9 @@ except PackageNotFoundError:  # running from a checkout that was never installed
     __version__ = "0.0.0"
 
 
-def _endpoint_configured(base_url: str | None, model: str | None) -> bool:
-    return bool(model or os.environ.get("LLMPARSE_MODEL")) and bool(
-        base_url or os.environ.get("LLMPARSE_BASE_URL") or os.environ.get("OPENAI_API_KEY")
-    )
+def model_configured(model: str | None = None) -> bool:
+    """True when a model name is given or set in ``LLMPARSE_MODEL``: the model path can be tried."""
+    return bool(model or os.environ.get("LLMPARSE_MODEL"))
 
 
 def _is_letter(plan: Plan) -> bool:
@@ -41,10 +40,66 @@ def _is_letter(plan: Plan) -> bool:
                 or md.received_on or plan.kind == "notice")
 
 
+def _finish(document: Document, layout: Layout, extraction: Extraction) -> Result:
+    """Assemble, check and wrap one extraction."""
+    plan = extraction.plan
+    if not _is_letter(plan):
+        raise NotALetterError(
+            "found no Vraag/Antwoord structure, notice or letter metadata: this does not look like an answer "
+            "letter", source=document.source)
+    if extraction.strategy == "llm":
+        layout = layout.with_footnotes([(fn.start, fn.end) for fn in plan.footnotes])
+    letter = assemble(layout, plan)
+    findings = run_checks(layout, letter)
+    findings[:0] = [
+        Finding(code="grounding.metadata", severity=Severity.ERROR,
+                message=f"the model gave {r.field} '{r.value[:80]}', which the letter does not print; left out")
+        for r in extraction.rejected
+    ]
+    return Result(
+        letter=letter,
+        findings=findings,
+        usage=extraction.usage,
+        provenance=Provenance(
+            strategy=extraction.strategy,
+            model=extraction.model,
+            prompt_version=extraction.prompt_version,
+            llmparse_version=__version__,
+            source=None if document.source.startswith("<") else document.source,
+        ),
+        text=document.text,
+    )
+
+
+def _add(a: Usage, b: Usage) -> Usage:
+    return Usage(llm_calls=a.llm_calls + b.llm_calls, prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+                 completion_tokens=a.completion_tokens + b.completion_tokens,
+                 cached_tokens=a.cached_tokens + b.cached_tokens)
+
+
+def _auto(document: Document, layout: Layout, rules: Result, llm: LLMExtractor) -> Result:
+    """The model's result when it has fewer error findings than the rules' result; the rules' otherwise."""
+    try:
+        model = _finish(document, layout, llm.extract(document, layout))
+    except ModelError as exc:
+        logger.warning("%s: the model path failed (%s); keeping the rules result", document.source, exc)
+        fallback = Finding(code="model.failed", severity=Severity.WARNING,
+                           message=f"the rules result had errors and the model path failed: {exc}")
+        spent = exc.usage or Usage()
+        return rules.model_copy(update={"findings": [*rules.findings, fallback], "usage": _add(rules.usage, spent)})
+    if len(model.errors) < len(rules.errors):
+        return model
+    kept = Finding(code="model.not_better", severity=Severity.INFO,
+                   message=f"the model's result had {len(model.errors)} error finding(s), the rules' "
+                   f"{len(rules.errors)}; the rules result is kept")
+    return rules.model_copy(update={"findings": [*rules.findings, kept], "usage": _add(rules.usage, model.usage)})
+
+
 def parse(
     source: Source,
     *,
     strategy: Strategy = "auto",
+    llm: LLMExtractor | None = None,
     model: str | None = None,
     base_url: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
@@ -55,9 +110,10 @@ def parse(
     Args:
         source: the letter's text (``str``), its bytes, or a ``pathlib.Path`` to a .txt / .md file.
         strategy: ``rules`` (offline), ``llm`` (the model), or ``auto``: the rules, and the model only when
-            an endpoint is configured and the rules' result has error findings.
-        model: the model name for the model path (default: ``LLMPARSE_MODEL``).
-        base_url: an OpenAI-compatible endpoint (default: ``LLMPARSE_BASE_URL``).
+            the rules' result has error findings and a model is configured; the better result is kept.
+        llm: a configured ``LLMExtractor`` (endpoint, mode, retries, budgets) for the model path.
+        model: a model name, when no ``llm`` is given (default: ``LLMPARSE_MODEL``).
+        base_url: an OpenAI-compatible endpoint, when no ``llm`` is given (default: ``LLMPARSE_BASE_URL``).
         max_chars: the largest input accepted, in characters.
         strict: raise ``ChecksFailedError`` when the checks report an error finding.
 
@@ -68,32 +124,16 @@ def parse(
     """
     if strategy not in ("rules", "llm", "auto"):
         raise ValueError(f"strategy must be 'rules', 'llm' or 'auto', not {strategy!r}")
-    if strategy == "llm":
-        if not _endpoint_configured(base_url, model):
-            raise ModelError(
-                "strategy 'llm' needs a model endpoint: pass model= and base_url= or set LLMPARSE_MODEL and "
-                "LLMPARSE_BASE_URL (or OPENAI_API_KEY)"
-            )
-        raise ModelError("the model path is not part of this llmparse version yet; use strategy='rules'")
+    if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        llm = LLMExtractor.from_env(model=model, base_url=base_url)
     document = load_document(source, max_chars=max_chars)
     layout = read_layout(document)
-    plan = RulesExtractor().extract(document, layout)
-    if not _is_letter(plan):
-        raise NotALetterError(
-            "found no Vraag/Antwoord structure, notice or letter metadata: this does not look like an answer "
-            "letter", source=document.source)
-    letter = assemble(layout, plan)
-    findings = run_checks(layout, letter)
-    result = Result(
-        letter=letter,
-        findings=findings,
-        provenance=Provenance(
-            strategy="rules",
-            llmparse_version=__version__,
-            source=None if document.source.startswith("<") else document.source,
-        ),
-        text=document.text,
-    )
+    if strategy == "llm" and llm is not None:
+        result = _finish(document, layout, llm.extract(document, layout))
+    else:
+        result = _finish(document, layout, RulesExtractor().extract(document, layout))
+        if strategy == "auto" and llm is not None and not result.ok:
+            result = _auto(document, layout, result, llm)
     if strict and result.errors:
         raise ChecksFailedError(
             f"{document.source}: {len(result.errors)} error finding(s), first: {result.errors[0].message}",

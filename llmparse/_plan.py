@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._models import Kind, Person
+from ._models import Kind, Person, Usage
 
-__all__ = ["Metadata", "Plan", "PlannedFootnote", "PlannedItem"]
+__all__ = ["Extraction", "Metadata", "Plan", "PlannedFootnote", "PlannedItem", "Rejected"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +76,32 @@ class Plan:
     footnotes: tuple[PlannedFootnote, ...] = ()
     metadata: Metadata = field(default_factory=Metadata)
     notice: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A metadata value the model returned that the letter does not print; it is left out of the result."""
+
+    field: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What an extractor hands on: the plan, and what making it cost and left out.
+
+    Attributes:
+        plan: the plan.
+        strategy: which extractor made it.
+        usage: model calls and tokens spent (zero for the rules).
+        model: the model name, for the model extractor.
+        prompt_version: the prompt templates' hash, for the model extractor.
+        rejected: metadata values the model gave that the letter does not print.
+    """
+
+    plan: Plan
+    strategy: Literal["rules", "llm"] = "rules"
+    usage: Usage = field(default_factory=Usage)
+    model: str | None = None
+    prompt_version: str | None = None
+    rejected: tuple[Rejected, ...] = ()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, Union, runtime_checkable
 if TYPE_CHECKING:
     from ._document import Document
     from ._layout import Layout
-    from ._plan import Plan
+    from ._plan import Extraction
 
 __all__ = ["Extractor", "Source", "Strategy"]
 
@@ -26,6 +26,6 @@ class Extractor(Protocol):
 
     name: Literal["rules", "llm"]
 
-    def extract(self, document: Document, layout: Layout) -> Plan:
-        """Return the plan for ``document``: items as character ranges with their numbers, and metadata."""
+    def extract(self, document: Document, layout: Layout) -> Extraction:
+        """Return the plan for ``document`` (items as character ranges with their numbers, and metadata)."""
         ...

@@ -1,5 +1,6 @@
-"""Extraction: who says where each item is. The rules extractor today; the model extractor shares its Plan."""
+"""Extraction: who says where each item is. Two implementations of one interface, both producing a Plan."""
 
+from ._llm import LLMExtractor, RetryPolicy
 from ._rules import RulesExtractor
 
-__all__ = ["RulesExtractor"]
+__all__ = ["LLMExtractor", "RetryPolicy", "RulesExtractor"]

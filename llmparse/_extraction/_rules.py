@@ -17,7 +17,7 @@ from typing import Literal
 from .._document import Document
 from .._layout import Heading, Layout, Role
 from .._models import Kind
-from .._plan import Plan, PlannedFootnote, PlannedItem
+from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem
 from ._metadata import read_metadata
 
 __all__ = ["RulesExtractor"]
@@ -46,7 +46,7 @@ class RulesExtractor:
 
     name: Literal["rules", "llm"] = "rules"
 
-    def extract(self, document: Document, layout: Layout) -> Plan:
+    def extract(self, document: Document, layout: Layout) -> Extraction:
         """Return the plan of ``document``: its items, footnotes, kind and metadata."""
         boundaries = _boundaries(layout)
         items, notice = _items(layout, boundaries)
@@ -57,7 +57,7 @@ class RulesExtractor:
         footnotes = tuple(PlannedFootnote(b.marker, b.start, b.end) for b in layout.footnotes)
         first_item = min((it.heading[0] if it.heading else it.start for it in items), default=len(document.text))
         metadata = read_metadata(layout, front_end=first_item, notice=notice)
-        return Plan(_kind(layout, items, notice), tuple(items), footnotes, metadata, notice)
+        return Extraction(Plan(_kind(layout, items, notice), tuple(items), footnotes, metadata, notice))
 
 
 def _boundaries(layout: Layout) -> list[_Boundary]:

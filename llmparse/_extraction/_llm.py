@@ -1,0 +1,425 @@
+"""The model extractor: a language model points at the lines of each item, through instructor.
+
+One ``LLMExtractor`` serves every OpenAI-compatible endpoint (OpenAI, Azure, vLLM, Ollama, llama.cpp server):
+the provider is configuration (``base_url``, ``api_key``, ``model``, ``mode``), not a class. The model sees
+the letter as numbered lines and fills ``LetterPlan``; the plan is validated against the Document, and
+instructor sends a bad plan back with the feedback (bounded by ``max_reasks``). Transport faults are retried
+by one tenacity policy around the call; the openai client itself never retries (``max_retries=0``), so
+retries never stack. Every failure ends as a ``ModelError`` subclass carrying the usage spent so far.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .._document import Document
+from .._exceptions import (
+    BudgetExceededError,
+    ModelConfigError,
+    ModelError,
+    ModelOutputError,
+    ModelTransportError,
+    TruncatedOutputError,
+)
+from .._layout import Layout
+from .._models import Usage
+from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Rejected
+from ._prompts import prompt_version, render_messages
+from ._schema import LetterPlan, PlanContext, plan_to_internal
+
+__all__ = ["LLMExtractor", "RetryPolicy"]
+
+logger = logging.getLogger("llmparse")
+
+Mode = Literal["tools", "json_schema", "md_json"]
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_*\-]{4,}|Bearer\s+\S+)")
+
+
+def _scrub(message: str) -> str:
+    """Messages from the endpoint may echo part of a key; never pass that on."""
+    return _SECRET.sub("[redacted]", message)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How transport faults are retried: 429 (honouring Retry-After), 5xx, timeouts, connection errors.
+
+    Never retried: 400, 401, 403, 404 and ``insufficient_quota``.
+
+    Attributes:
+        max_attempts: attempts per model call, the first included.
+        base_delay: the first back-off in seconds, doubled on each retry (without Retry-After).
+        max_delay: the longest single wait, Retry-After included.
+        max_total_wait: the most time spent waiting over one call; past it the error is raised.
+        sleep: the function that waits (tests pass one that records instead of sleeping).
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_total_wait: float = 90.0
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class _Meter:
+    """Counts calls and tokens over every attempt, re-ask and part of one letter."""
+
+    calls: int = 0
+    prompt: int = 0
+    completion: int = 0
+    cached: int = 0
+    last_completion: str | None = None
+    feedback: list[str] = field(default_factory=list)
+
+    def on_request(self, *args: Any, **kwargs: Any) -> None:
+        self.calls += 1
+
+    def on_response(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.prompt += int(getattr(usage, "prompt_tokens", 0) or 0)
+            self.completion += int(getattr(usage, "completion_tokens", 0) or 0)
+            details = getattr(usage, "prompt_tokens_details", None)
+            self.cached += int(getattr(details, "cached_tokens", 0) or 0)
+        self.last_completion = _completion_text(response)
+
+    def usage(self) -> Usage:
+        return Usage(llm_calls=self.calls, prompt_tokens=self.prompt, completion_tokens=self.completion,
+                     cached_tokens=self.cached)
+
+    @property
+    def total(self) -> int:
+        return self.prompt + self.completion
+
+
+def _completion_text(response: Any) -> str | None:
+    try:
+        message = response.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    calls = getattr(message, "tool_calls", None) or []
+    if calls:
+        return str(calls[0].function.arguments)
+    content = getattr(message, "content", None)
+    return str(content) if content is not None else None
+
+
+def _root(exc: BaseException) -> BaseException:
+    """instructor wraps provider errors; the cause says what really happened."""
+    from instructor.core.exceptions import InstructorRetryException
+
+    seen = 0
+    while isinstance(exc, InstructorRetryException) and exc.__cause__ is not None and seen < 5:
+        exc = exc.__cause__
+        seen += 1
+    return exc
+
+
+def _retryable(exc: BaseException) -> bool:
+    import openai
+
+    root = _root(exc)
+    if isinstance(root, openai.RateLimitError):
+        return _error_code(root) != "insufficient_quota"
+    if isinstance(root, openai.APIStatusError):
+        return root.status_code >= 500
+    return isinstance(root, (openai.APITimeoutError, openai.APIConnectionError))
+
+
+def _error_code(exc: Any) -> str | None:
+    body = getattr(exc, "body", None)
+    code = getattr(exc, "code", None)
+    if isinstance(body, dict):
+        error = body.get("error")
+        code = error.get("code") if isinstance(error, dict) else body.get("code")
+    return str(code) if code else None
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(_root(exc), "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+@dataclass(frozen=True)
+class _Part:
+    first: int
+    last: int
+
+
+class LLMExtractor:
+    """Structures a letter with a language model behind any OpenAI-compatible endpoint.
+
+    Args:
+        model: the model name (required).
+        base_url: the endpoint (``https://api.openai.com/v1``, ``http://localhost:11434/v1``, ...).
+        api_key: the key; local servers accept any non-empty key.
+        mode: how instructor asks for the plan: ``tools`` (function calling), ``json_schema`` (structured
+            outputs) or ``md_json`` (JSON in the text, for servers without either).
+        max_reasks: how often a plan that does not fit the letter is sent back with feedback.
+        retry: the transport retry policy.
+        timeout: seconds per request.
+        input_budget: the most characters of numbered letter text sent in one call; longer letters are split
+            on item boundaries and the parts merged.
+        token_budget: the most tokens (prompt + completion) one letter may spend, or None.
+        max_completion_tokens: the completion limit per call.
+        client: an ``openai.OpenAI`` to use instead of building one (its own retries should be 0).
+    """
+
+    name: Literal["rules", "llm"] = "llm"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        mode: Mode = "tools",
+        max_reasks: int = 2,
+        retry: RetryPolicy | None = None,
+        timeout: float = 120.0,
+        input_budget: int = 60_000,
+        token_budget: int | None = None,
+        max_completion_tokens: int = 4_000,
+        client: Any = None,
+    ) -> None:
+        if not model:
+            raise ModelConfigError("the model path needs a model name: pass model= or set LLMPARSE_MODEL")
+        if mode not in ("tools", "json_schema", "md_json"):
+            raise ModelConfigError(f"mode must be 'tools', 'json_schema' or 'md_json', not {mode!r}")
+        self.model = model
+        self.base_url = base_url
+        self.mode: Mode = mode
+        self.max_reasks = max_reasks
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self.input_budget = input_budget
+        self.token_budget = token_budget
+        self.max_completion_tokens = max_completion_tokens
+        self._api_key = api_key
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"LLMExtractor(model={self.model!r}, base_url={self.base_url!r}, mode={self.mode!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_client"] = None  # clients hold connections; each process makes its own
+        return state
+
+    @classmethod
+    def from_env(cls, *, model: str | None = None, base_url: str | None = None, **options: Any) -> LLMExtractor:
+        """An extractor configured from arguments, falling back to the environment.
+
+        ``LLMPARSE_MODEL``, ``LLMPARSE_BASE_URL`` (or ``OPENAI_BASE_URL``), ``OPENAI_API_KEY`` and
+        ``LLMPARSE_MODE``.
+        """
+        model = model or os.environ.get("LLMPARSE_MODEL")
+        if not model:
+            raise ModelConfigError("the model path needs a model name: pass model= / --model or set LLMPARSE_MODEL")
+        base_url = base_url or os.environ.get("LLMPARSE_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+        options.setdefault("mode", os.environ.get("LLMPARSE_MODE", "tools"))
+        return cls(model, base_url=base_url, **options)
+
+    # --- the Extractor protocol ------------------------------------------------------------------------
+
+    def extract(self, document: Document, layout: Layout) -> Extraction:
+        """Ask the model for the plan of ``document``; raises a ``ModelError`` subclass when it fails."""
+        meter = _Meter()
+        plans: list[tuple[Plan, list[Rejected]]] = []
+        parts = self._parts(layout)
+        for k, part in enumerate(parts, start=1):
+            self._check_budget(meter, layout, part)
+            numbered = (k, len(parts)) if len(parts) > 1 else None
+            messages = render_messages(layout, part.first, part.last, part=numbered)
+            context = PlanContext(layout, part.first, part.last)
+            letter_plan = self._call(messages, context, meter)
+            meter.feedback.extend(context.feedback)
+            plans.append(plan_to_internal(layout, letter_plan))
+        plan, rejected = _merge(plans)
+        logger.info("%s: model %s planned %d items in %d call(s)", document.source, self.model,
+                    len(plan.items), meter.calls)
+        return Extraction(plan, "llm", meter.usage(), self.model, prompt_version(), tuple(rejected))
+
+    # --- one call ----------------------------------------------------------------------------------------
+
+    def _openai(self) -> Any:
+        if self._client is None:
+            import openai
+
+            key = self._api_key or os.environ.get("OPENAI_API_KEY") or ("not-needed" if self.base_url else None)
+            if not key:
+                raise ModelConfigError("no API key: pass api_key= or set OPENAI_API_KEY (a local server accepts "
+                                       "any value)")
+            self._client = openai.OpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.timeout)
+        return self._client
+
+    def _instructor(self, meter: _Meter) -> Any:
+        import instructor
+
+        modes = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA,
+                 "md_json": instructor.Mode.MD_JSON}
+        client = instructor.from_openai(self._openai(), mode=modes[self.mode])
+        client.on("completion:kwargs", meter.on_request)
+        client.on("completion:response", meter.on_response)
+        return client
+
+    def _call(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> LetterPlan:
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt
+        from tenacity.stop import stop_base
+
+        policy = self.retry
+
+        class OutOfTime(stop_base):
+            def __call__(self, state: Any) -> bool:
+                return bool(state.idle_for >= policy.max_total_wait)
+
+
+        def wait(state: Any) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            after = _retry_after(exc) if exc is not None else None
+            delay = after if after is not None else policy.base_delay * 2 ** (state.attempt_number - 1)
+            return min(delay, policy.max_delay)
+
+        client = self._instructor(meter)
+        remaining = None if self.token_budget is None else max(1, self.token_budget - meter.total)
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(policy.max_attempts) | OutOfTime(), wait=wait,
+                                    retry=retry_if_exception(_retryable), sleep=policy.sleep, reraise=True):
+                with attempt:
+                    plan: LetterPlan = client.chat.completions.create(
+                        model=self.model,
+                        response_model=LetterPlan,
+                        messages=messages,
+                        max_retries=self.max_reasks,
+                        context={"plan_context": context},
+                        temperature=0,
+                        max_tokens=self.max_completion_tokens,
+                        token_budget=remaining,
+                    )
+        except Exception as exc:
+            raise self._error(exc, meter, context) from exc
+        if self.token_budget is not None and meter.total > self.token_budget:
+            raise BudgetExceededError(
+                f"the letter spent {meter.total} tokens, over its budget of {self.token_budget}",
+                usage=meter.usage(), last_completion=meter.last_completion)
+        return plan
+
+    def _error(self, exc: BaseException, meter: _Meter, context: PlanContext) -> ModelError:
+        import openai
+        from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+
+        root = _root(exc)
+        usage = meter.usage()
+        last = meter.last_completion
+        if isinstance(exc, ModelError):
+            return exc
+        budget_error = type(root).__name__ in ("TokenBudgetExceeded", "TokenUsageUnavailableError")
+        if budget_error:
+            return BudgetExceededError(f"the letter's token budget of {self.token_budget} ran out after "
+                                       f"{meter.total} tokens", usage=usage, last_completion=last)
+        if isinstance(root, (IncompleteOutputException, openai.LengthFinishReasonError)):
+            return TruncatedOutputError(
+                f"the completion was cut off at {self.max_completion_tokens} tokens (finish_reason 'length'); "
+                "raise max_completion_tokens or lower input_budget so the letter is split", usage=usage,
+                last_completion=last)
+        if isinstance(root, openai.APIStatusError):
+            detail = _scrub(str(getattr(root, "message", root)))
+            if _retryable(root):
+                return ModelTransportError(f"the endpoint kept failing (HTTP {root.status_code}) after "
+                                           f"{meter.calls} call(s): {detail}", usage=usage, last_completion=last)
+            hint = {401: "check the API key", 403: "the key may not use this model", 404: "check base_url and the "
+                    "model name", 429: "the account has no quota left"}.get(root.status_code, "check the request")
+            return ModelConfigError(f"the endpoint refused the request (HTTP {root.status_code}: {detail}); {hint}",
+                                    usage=usage, last_completion=last)
+        if isinstance(root, (openai.APITimeoutError, openai.APIConnectionError)):
+            kind = "timed out" if isinstance(root, openai.APITimeoutError) else "could not be reached"
+            return ModelTransportError(f"the endpoint {self.base_url or 'api.openai.com'} {kind} after "
+                                       f"{meter.calls} call(s)", usage=usage, last_completion=last)
+        if isinstance(exc, InstructorRetryException) or isinstance(root, (json.JSONDecodeError, ValueError)):
+            last = last or _failed_completion(exc)
+            reasks = max(0, context.attempts - 1)
+            detail = _scrub(str(root))[:400]
+            return ModelOutputError(f"the model gave no usable plan after {reasks} re-ask(s): {detail}",
+                                    usage=usage, last_completion=last)
+        return ModelError(f"the model call failed: {type(root).__name__}: {_scrub(str(root))[:300]}",
+                          usage=usage, last_completion=last)
+
+    # --- budgets and long letters -------------------------------------------------------------------------
+
+    def _check_budget(self, meter: _Meter, layout: Layout, part: _Part) -> None:
+        if self.token_budget is None:
+            return
+        lines = layout.document.lines
+        chars = sum(lines[i].end - lines[i].start + 8 for i in range(part.first - 1, part.last))
+        estimate = meter.total + chars // 4
+        if estimate > self.token_budget:
+            raise BudgetExceededError(
+                f"the letter would need about {estimate} tokens, over its budget of {self.token_budget}",
+                usage=meter.usage(), last_completion=meter.last_completion)
+
+    def _parts(self, layout: Layout) -> list[_Part]:
+        """Lines 1..n, split on item headings into parts of at most ``input_budget`` characters each."""
+        doc = layout.document
+        n = len(doc.lines)
+        sizes = [doc.lines[i].end - doc.lines[i].start + 8 for i in range(n)]
+        if sum(sizes) <= self.input_budget:
+            return [_Part(1, n)]
+        cuts = [i for i, info in enumerate(layout.lines)
+                if info.heading is not None and info.heading.kind == "question"] or list(range(n))
+        parts: list[_Part] = []
+        start = 0
+        size = 0
+        for i in range(n):
+            if i in cuts and size + sizes[i] > self.input_budget and i > start:
+                parts.append(_Part(start + 1, i))
+                start, size = i, 0
+            size += sizes[i]
+        parts.append(_Part(start + 1, n))
+        return parts
+
+
+def _failed_completion(exc: BaseException) -> str | None:
+    last = getattr(exc, "last_completion", None)
+    return _completion_text(last) if last is not None else None
+
+
+def _merge(plans: list[tuple[Plan, list[Rejected]]]) -> tuple[Plan, list[Rejected]]:
+    """One plan from the plans of a long letter's parts: items and footnotes joined, metadata from the first."""
+    if len(plans) == 1:
+        return plans[0]
+    items: list[PlannedItem] = []
+    footnotes: list[PlannedFootnote] = []
+    rejected: list[Rejected] = []
+    for plan, rej in plans:
+        items.extend(plan.items)
+        footnotes.extend(plan.footnotes)
+        rejected.extend(rej)
+    first = plans[0][0]
+    kinds = {p.kind for p, _ in plans}
+    kind = "answers" if "answers" in kinds else first.kind
+    return Plan(kind, tuple(items), tuple(footnotes), first.metadata, first.notice), rejected

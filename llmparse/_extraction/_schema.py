@@ -1,0 +1,348 @@
+"""The plan schema the model fills, and its validation against the Document.
+
+The model never copies text. It returns, for every item, its printed numbers and the first and last line
+of its own text (line numbers as shown in the prompt, 1-based), the footnotes the same way, and a few short
+metadata strings. The schema works with OpenAI strict structured outputs: every field required, no extra
+fields, nullable fields as ``X | None``.
+
+Validation runs with the Document as context: ``PlanFeedback`` collects what is wrong in words the model can
+act on ("question 7 has no answer; lines 40-52 belong to no item"), and raising it makes instructor send the
+plan back for a re-ask. Structural faults (lines outside the letter, overlaps, items out of order) are always
+sent back; coverage faults only on the first attempt, because a letter may itself leave a question
+unanswered, and the checks report that later anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+
+from .._layout import Layout, Role, parse_numbers
+from .._models import Person
+from .._plan import Metadata, Plan, PlannedFootnote, PlannedItem, Rejected
+
+__all__ = ["LetterPlan", "PlanContext", "plan_to_internal"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanItem(_Strict):
+    """A question or an answer: its role, printed numbers and the lines of its own text (heading excluded).
+
+    ``first_words`` / ``last_words`` are anchors for an item that starts or ends inside a line (a paragraph
+    holding a question and the start of something else): a few words as printed, or null.
+    """
+
+    role: Literal["question", "answer"]
+    numbers: list[str]
+    first_line: int
+    last_line: int
+    first_words: str | None
+    last_words: str | None
+
+
+class PlanFootnote(_Strict):
+    """A footnote body: its marker and the lines of its text."""
+
+    marker: str
+    first_line: int
+    last_line: int
+
+
+class PlanPerson(_Strict):
+    """A person as printed: name, party and role (null when not printed)."""
+
+    name: str
+    party: str | None
+    role: str | None
+
+
+class LetterPlan(_Strict):
+    """Where everything in the letter is. Line numbers are the ones shown in the prompt."""
+
+    kind: Literal["answers", "notice", "questions_only"]
+    items: list[PlanItem]
+    footnotes: list[PlanFootnote]
+    reference: str | None
+    subject: str | None
+    askers: list[PlanPerson]
+    respondents: list[PlanPerson]
+    submitted_on: str | None
+    received_on: str | None
+
+    @model_validator(mode="after")
+    def _check_against_document(self, info: ValidationInfo) -> LetterPlan:
+        context = info.context
+        if isinstance(context, dict) and isinstance(context.get("plan_context"), PlanContext):
+            context["plan_context"].review(self)
+        return self
+
+
+@dataclass
+class PlanContext:
+    """The validation context: the letter's layout, the lines this call covers, and the attempt count.
+
+    Attributes:
+        layout: the letter's layout.
+        first_line: the first line (1-based) shown to the model in this call.
+        last_line: the last line shown in this call.
+        attempts: how many plans were reviewed so far.
+        feedback: the feedback given for each rejected plan, in order (for tests and logs).
+    """
+
+    layout: Layout
+    first_line: int
+    last_line: int
+    attempts: int = 0
+    feedback: list[str] = field(default_factory=list)
+
+    def review(self, plan: LetterPlan) -> None:
+        """Raise ``ValueError`` with concrete feedback when the plan does not fit the letter."""
+        self.attempts += 1
+        hard = self._structure(plan)
+        soft = self._coverage(plan) if not hard and self.attempts == 1 else []
+        problems = hard + soft
+        if problems:
+            message = "The plan does not fit the letter:\n" + "\n".join(f"- {p}" for p in problems)
+            self.feedback.append(message)
+            raise ValueError(message)
+
+    def _structure(self, plan: LetterPlan) -> list[str]:
+        out: list[str] = []
+        lo, hi = self.first_line, self.last_line
+        spans: list[tuple[int, int, str]] = []
+        for item in plan.items:
+            label = f"{item.role} {', '.join(item.numbers) or '(no number)'}"
+            if not item.numbers:
+                out.append(f"{label}: give the question number(s) it carries")
+            if not lo <= item.first_line <= item.last_line <= hi:
+                out.append(f"{label}: lines {item.first_line}-{item.last_line} are not a range inside "
+                           f"lines {lo}-{hi}")
+                continue
+            if not self._has_text(item.first_line, item.last_line):
+                out.append(f"{label}: lines {item.first_line}-{item.last_line} hold no text of the letter")
+            spans.append((item.first_line, item.last_line, label))
+        for (a0, a1, a), (b0, b1, b) in pairwise(spans):
+            if b0 <= a1:
+                out.append(f"{a} (lines {a0}-{a1}) and {b} (lines {b0}-{b1}) overlap or are out of order; "
+                           "list items in document order without overlap")
+        for fn in plan.footnotes:
+            if not lo <= fn.first_line <= fn.last_line <= hi:
+                out.append(f"footnote {fn.marker}: lines {fn.first_line}-{fn.last_line} are not inside {lo}-{hi}")
+        return out
+
+    def _coverage(self, plan: LetterPlan) -> list[str]:
+        out: list[str] = []
+        asked = [n for it in plan.items if it.role == "question" for n in _expand(it.numbers)]
+        answered = {n for it in plan.items if it.role == "answer" for n in _expand(it.numbers)}
+        if plan.kind == "answers":
+            missing = [n for n in dict.fromkeys(asked) if n not in answered]
+            if missing:
+                out.append(f"question(s) {', '.join(missing)} have no answer: find the answer, or check the "
+                           "numbers of a grouped answer")
+            extra = sorted(answered - set(asked), key=_num_key)
+            if extra:
+                out.append(f"answer(s) to {', '.join(extra)} match no question: check the question numbers")
+        covered = [(it.first_line, it.last_line) for it in plan.items]
+        covered += [(fn.first_line, fn.last_line) for fn in plan.footnotes]
+        if plan.items:
+            first = min(it.first_line for it in plan.items)
+            last = max(it.last_line for it in plan.items)
+            loose = [n for n in range(first, last + 1) if self._is_text(n) and not any(a <= n <= b for a, b in covered)
+                     and not self._is_heading(n)]
+            if loose:
+                out.append(f"lines {_ranges(loose)} belong to no item or footnote: a question or answer may be "
+                           "missing, or an item ends too early")
+        return out
+
+    def _info(self, line: int) -> Any:
+        return self.layout.lines[line - 1]
+
+    def _is_text(self, line: int) -> bool:
+        return bool(self._info(line).role is Role.BODY)
+
+    def _is_heading(self, line: int) -> bool:
+        return self._info(line).heading is not None
+
+    def _has_text(self, first: int, last: int) -> bool:
+        return any(self._is_text(n) for n in range(first, last + 1))
+
+
+def _expand(numbers: list[str]) -> list[str]:
+    out: list[str] = []
+    for n in numbers:
+        out.extend(parse_numbers(n) or (n.strip(),))
+    return out
+
+
+def _num_key(n: str) -> tuple[int, str]:
+    m = re.match(r"(\d+)(.*)", n)
+    return (int(m.group(1)), m.group(2)) if m else (1 << 30, n)
+
+
+def _ranges(lines: list[int]) -> str:
+    out: list[str] = []
+    start = prev = lines[0]
+    for n in [*lines[1:], -1]:
+        if n != prev + 1:
+            out.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = n
+        prev = n
+    return ", ".join(out)
+
+
+# --- from the model's plan to the internal Plan -----------------------------------------------------------
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+def _printed(text: str, value: str) -> bool:
+    """True when ``value`` stands in ``text`` (whitespace and case folded)."""
+    return bool(value.strip()) and _squash(value) in text
+
+
+_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+           "november", "december"]
+
+
+def _date_printed(text: str, value: str) -> dt.date | None:
+    try:
+        date = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    pattern = rf"\b0?{date.day}\s*{_MONTHS[date.month - 1]}\s*{date.year}\b"
+    return date if re.search(pattern, text) else None
+
+
+def _anchor(layout: Layout, line: int, words: str | None, *, end: bool) -> int | None:
+    """Where ``words`` start (or, with ``end``, stop) inside ``line`` (0-based), or None when not there."""
+    if not words or not words.split():
+        return None
+    info = layout.lines[line]
+    pattern = r"\s+".join(re.escape(w) for w in words.split())
+    found = list(re.finditer(pattern, layout.document.text[info.start : info.end]))
+    if not found:
+        return None
+    return info.start + (found[-1].end() if end else found[0].start())
+
+
+def _item_range(layout: Layout, item: PlanItem) -> tuple[int, int] | None:
+    """The character range of an item's lines: body text only, a same-line heading skipped, anchors applied."""
+    rng = _line_range(layout, item.first_line, item.last_line)
+    if rng is None:
+        return None
+    start, end = rng
+    first = _anchor(layout, layout.document.line_at(start), item.first_words, end=False)
+    last = _anchor(layout, layout.document.line_at(end - 1), item.last_words, end=True)
+    start = first if first is not None and first >= start else start
+    end = last if last is not None and start < last <= end else end
+    return start, end
+
+
+def _line_range(layout: Layout, first: int, last: int) -> tuple[int, int] | None:
+    """The character range of lines ``first``-``last`` (1-based): body text only, a same-line heading skipped."""
+    body = [i for i in range(first - 1, last) if layout.lines[i].role is Role.BODY]
+    if not body:
+        return None
+    head = layout.lines[body[0]]
+    start = head.start
+    if head.heading is not None and head.heading.end < head.end:
+        start = head.heading.end
+        while layout.document.text[start].isspace():
+            start += 1
+    elif head.heading is not None and len(body) > 1:
+        body = body[1:]  # the model counted the heading line as text
+        start = layout.lines[body[0]].start
+    return start, layout.lines[body[-1]].end
+
+
+def _heading_before(layout: Layout, first: int) -> tuple[int, int] | None:
+    """The heading line just above an item's first line (or on it), as a character range."""
+    for i in (first - 1, first - 2):
+        if 0 <= i < len(layout.lines):
+            info = layout.lines[i]
+            if info.heading is not None and info.role is Role.BODY:
+                return info.heading.start, info.heading.end
+            if info.role is Role.BODY and i != first - 1:
+                break
+    return None
+
+
+def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejected]]:
+    """Turn the model's plan into the internal ``Plan``; metadata the letter does not print is rejected."""
+    text = _squash(layout.document.text)
+    raw = layout.document.text
+    rejected: list[Rejected] = []
+    items: list[PlannedItem] = []
+    for it in plan.items:
+        rng = _item_range(layout, it)
+        if rng is None:
+            continue
+        numbers = tuple(dict.fromkeys(_expand(it.numbers)))
+        items.append(PlannedItem(it.role, numbers, rng[0], rng[1], _heading_before(layout, it.first_line)))
+    footnotes: list[PlannedFootnote] = []
+    for fn in plan.footnotes:
+        lines = [i for i in range(fn.first_line - 1, fn.last_line) if layout.lines[i].role is not Role.BLANK]
+        if lines:
+            start = layout.lines[lines[0]].start
+            found = re.match(rf"\s*\[?\s*{re.escape(fn.marker)}\s*[\]).]?\s*", raw[start : layout.lines[lines[0]].end])
+            footnotes.append(PlannedFootnote(fn.marker, start + (found.end() if found else 0),
+                                             layout.lines[lines[-1]].end))
+
+    def people(field_name: str, persons: list[PlanPerson]) -> tuple[Person, ...]:
+        kept: list[Person] = []
+        for p in persons:
+            if not _printed(text, p.name):
+                rejected.append(Rejected(field_name, p.name))
+                continue
+            party = p.party if p.party and _printed(text, p.party) else None
+            role = p.role if p.role and _printed(text, p.role.split(" ", 1)[-1]) else None
+            for name, value in (("party", p.party), ("role", p.role)):
+                if value and (party if name == "party" else role) is None:
+                    rejected.append(Rejected(f"{field_name}.{name}", value))
+            kept.append(Person(name=p.name.strip(), party=party, role=role))
+        return tuple(kept)
+
+    def checked(field_name: str, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if _printed(text, value) or (field_name == "reference" and _printed(text.replace(" ", ""), value)):
+            return value.strip()
+        rejected.append(Rejected(field_name, value))
+        return None
+
+    dates: dict[str, dt.date | None] = {}
+    for name, value in (("submitted_on", plan.submitted_on), ("received_on", plan.received_on)):
+        dates[name] = _date_printed(raw, value) if value else None
+        if value and dates[name] is None:
+            rejected.append(Rejected(name, value))
+    reference = checked("reference", plan.reference)
+    if reference is not None:
+        reference = re.sub(r"\s+", "", reference)
+    metadata = Metadata(
+        publication_id=_publication_id(raw),
+        reference=reference,
+        subject=checked("subject", plan.subject),
+        askers=people("askers", plan.askers),
+        respondents=people("respondents", plan.respondents),
+        submitted_on=dates["submitted_on"],
+        received_on=dates["received_on"],
+    )
+    kind: Literal["answers", "notice", "questions_only"] = plan.kind
+    if kind == "answers" and not any(it.role == "answer" for it in items):
+        kind = "questions_only"
+    return Plan(kind, tuple(items), tuple(footnotes), metadata), rejected
+
+
+def _publication_id(text: str) -> str | None:
+    m = re.search(r"\b(?:ah|h)[- ](tk|ek)[- ](\d{8})[- ](\d{1,5})\b", text)
+    return f"ah-{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None

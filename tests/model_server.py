@@ -1,0 +1,218 @@
+"""A local OpenAI-compatible chat completions server that plays scripted model behaviour.
+
+The test suite owns it: the model-path cassettes were recorded against it, and it can be started by hand
+to try the command line without a real model::
+
+    python -m tests.model_server --port 8765
+    llmparse parse examples/kv-2020Z03371.ministry-pdftext.txt --strategy llm \\
+        --base-url http://127.0.0.1:8765/v1 --model scripted
+
+Behaviour comes from a queue of actions (``ModelServer.script``); with an empty queue it answers with the plan
+the rules extractor makes for the letter in the prompt. That default exercises the transport, the schema and
+the assembly, not the quality of any model. Every response carries the header
+``x-llmparse-test-server``, so every cassette says what it was recorded against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEFAULT_PORT = 18765
+HEADER = "x-llmparse-test-server"
+
+
+@dataclass
+class Action:
+    """One scripted response.
+
+    Attributes:
+        name: what the action plays, recorded in the response header.
+        plan: the plan to answer with (a ``LetterPlan`` dict); None answers with the rules' plan.
+        status: an HTTP error status to answer with instead (429, 500, ...).
+        headers: extra response headers (``Retry-After``).
+        raw: a completion text to send as is (malformed JSON).
+        finish_reason: ``length`` cuts the completion in half, as a model stopped at its token limit does.
+        delay: seconds to wait before answering.
+    """
+
+    name: str
+    plan: dict[str, Any] | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: str | None = None
+    finish_reason: str | None = None
+    delay: float = 0.0
+
+
+def _letter_lines(messages: list[dict[str, Any]]) -> tuple[str, int]:
+    """The letter's text and its first line number, rebuilt from the numbered lines in the prompt."""
+    content = str(messages[-1].get("content", ""))
+    body = content.split("<letter>\n", 1)[-1].rsplit("\n</letter>", 1)[0]
+    lines: list[str] = []
+    first = 1
+    for k, row in enumerate(body.split("\n")):
+        m = re.match(r"\s*(\d+)[|~] ?(.*)$", row)
+        if m is None:
+            continue
+        if k == 0:
+            first = int(m.group(1))
+        lines.append(m.group(2))
+    return "\n".join(lines), first
+
+
+def rules_plan(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plan the rules extractor makes for the letter in the prompt, in ``LetterPlan`` form."""
+    from llmparse._document import load_document
+    from llmparse._extraction import RulesExtractor
+    from llmparse._layout import read_layout
+
+    text, first = _letter_lines(messages)
+    doc = load_document(text)
+    layout = read_layout(doc)
+    plan = RulesExtractor().extract(doc, layout).plan
+    md = plan.metadata
+
+    def line(offset: int) -> int:
+        return doc.line_at(offset) + first
+
+    return {
+        "kind": plan.kind,
+        "items": [{"role": it.role, "numbers": list(it.numbers), "first_line": line(it.start),
+                   "last_line": line(it.end - 1), "first_words": None, "last_words": None} for it in plan.items],
+        "footnotes": [{"marker": fn.marker, "first_line": line(fn.start), "last_line": line(max(fn.start, fn.end - 1))}
+                      for fn in plan.footnotes],
+        "reference": md.reference,
+        "subject": md.subject,
+        "askers": [{"name": p.name, "party": p.party, "role": p.role} for p in md.askers],
+        "respondents": [{"name": p.name, "party": p.party, "role": p.role} for p in md.respondents],
+        "submitted_on": md.submitted_on.isoformat() if md.submitted_on else None,
+        "received_on": md.received_on.isoformat() if md.received_on else None,
+    }
+
+
+def completion(request: dict[str, Any], action: Action, number: int) -> dict[str, Any]:
+    """The chat completion body for ``action``, shaped as the request expects (tool call or content)."""
+    messages = request.get("messages", [])
+    if action.raw is not None:
+        arguments = action.raw
+    else:
+        arguments = json.dumps(action.plan if action.plan is not None else rules_plan(messages), ensure_ascii=False)
+    finish = action.finish_reason
+    if finish == "length":
+        arguments = arguments[: len(arguments) // 2]
+    prompt_chars = sum(len(str(m.get("content", ""))) for m in messages)
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    tools = request.get("tools")
+    if tools:
+        name = tools[0]["function"]["name"]
+        message["tool_calls"] = [{"id": f"call_{number}", "type": "function",
+                                  "function": {"name": name, "arguments": arguments}}]
+        finish = finish or "tool_calls"
+    else:
+        # structured outputs (response_format) get bare JSON; md_json mode gets it in a fenced block
+        fenced = "response_format" not in request and action.raw is None
+        message["content"] = f"```json\n{arguments}\n```" if fenced else arguments
+        finish = finish or "stop"
+    return {
+        "id": f"chatcmpl-test-{number}",
+        "object": "chat.completion",
+        "created": 0,
+        "model": request.get("model", "scripted"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": len(arguments) // 4,
+                  "total_tokens": prompt_chars // 4 + len(arguments) // 4,
+                  "prompt_tokens_details": {"cached_tokens": 0}},
+    }
+
+
+class ModelServer:
+    """The server, run in a background thread on 127.0.0.1."""
+
+    def __init__(self, port: int = DEFAULT_PORT) -> None:
+        self.port = port
+        self.actions: deque[Action] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-style base URL of the server."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def script(self, *actions: Action) -> None:
+        """Queue the responses for the next requests, replacing what was queued."""
+        with self._lock:
+            self.actions = deque(actions)
+            self.requests.clear()
+
+    def _next(self, request: dict[str, Any]) -> Action:
+        with self._lock:
+            self.requests.append(request)
+            return self.actions.popleft() if self.actions else Action("rules-plan")
+
+    def start(self) -> ModelServer:
+        """Start serving in a daemon thread."""
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                request = json.loads(self.rfile.read(length) or b"{}")
+                action = server._next(request)
+                if action.delay:
+                    time.sleep(action.delay)
+                if action.status != 200:
+                    body = {"error": {"message": f"scripted {action.status}", "type": "scripted",
+                                      "code": action.headers.pop("x-error-code", None)}}
+                else:
+                    body = completion(request, action, len(server.requests))
+                data = json.dumps(body).encode()
+                self.send_response(action.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.send_header(HEADER, f"tests/model_server.py, scripted: {action.name}")
+                for key, value in action.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+
+def main() -> None:
+    """Serve until interrupted (for trying the command line by hand)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    server = ModelServer(args.port).start()
+    print(f"scripted model server on {server.base_url} (answers with the rules' plan); Ctrl-C stops it")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
