@@ -47,6 +47,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "metadata.askers": (Severity.WARNING, "no asker was found"),
     "metadata.respondents": (Severity.WARNING, "no respondent was found in an answer letter"),
     "grounding.metadata": (Severity.ERROR, "the model gave a metadata value the letter does not print; left out"),
+    "model.reasked": (Severity.INFO, "the model's plan did not fit the letter and was sent back with this feedback"),
     "model.failed": (Severity.WARNING, "strategy auto: the rules had errors, the model path failed; rules kept"),
     "model.not_better": (Severity.INFO, "strategy auto: the model's result was no better; the rules result kept"),
 }

@@ -139,7 +139,7 @@ _WS = re.compile(r"\s+")
 
 _FOOTER = re.compile(
     r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’']s-Gravenhage\s*\d{4}\s*)?"
-    r"Tweede\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*(?:Aanhangsel|Vragen)(?:\s?(\d{1,3}))?"
+    r"(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*(?:Aanhangsel|Vragen)(?:\s?(\d{1,3}))?"
 )
 _FURNITURE_LINE = re.compile(
     r"(?:a?h[- ](?:tk|ek)[- ]\d{8}[- ]\d{1,5}"  # publication id, also mangled as "h tk 20232024 387"
@@ -147,9 +147,12 @@ _FURNITURE_LINE = re.compile(
     r"|ISSN\s*\d{4}\s*-\s*\d{4}(?:\s*[’']s-Gravenhage\s*\d{4})?"
     r"|[’']s-Gravenhage\s*\d{4}"
     r"|-{3,}"  # a markdown converter's page rule
+    r"|Pagina\s+\d+\s+van\s+\d+"  # a ministry letter's running header
+    r"|(?:Datum|Kenmerk|Ons\s+kenmerk|Uw\s+kenmerk|Onze\s+referentie|Uw\s+referentie|Referentie)"
+    r"(?:\s+\S.{0,40})?"  # its labels, alone or with their short value
     r")\s*"
 )
-_ENDS_PAGE = re.compile(r".*Tweede\s+Kamer,\s*vergaderjaar|-{3,}\s*$")
+_ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar|-{3,}\s*$|Pagina\s+\d+\s+van\s+\d+")
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 # --- headings -------------------------------------------------------------------------------------------
@@ -158,11 +161,13 @@ _NUM = r"\d{1,4}[a-z]?"
 _SEP = r"(?:\s*(?:,|&|/|\ben\b|t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*|\s+)"
 _LIST = rf"{_NUM}(?:{_SEP}{_NUM})*"
 _DECOR = r"[#*_>\s]*"
-_QUESTION = re.compile(rf"{_DECOR}(?:Vraag|Vragen)\s*(?:nr\.?\s*)?(?P<n>{_LIST})\s*(?P<tail>[:.]\s*|\**\s*$)")
+_QUESTION = re.compile(
+    rf"{_DECOR}(?:Vraag|Vragen|VRAAG)\s*(?:nr\.?\s*)?(?P<n>{_LIST})\s*(?P<tail>[:.)]\s*|\**\s*$)"
+)
+# Capital A: a line starting "antwoord op vraag 1." is a sentence wrapped onto a new line, not a heading.
 _ANSWER = re.compile(
-    rf"{_DECOR}Antwoord(?:en)?(?:\s+(?:op|bij))?(?:\s+(?:de\s+)?(?:vraag|vragen))?"
-    rf"(?:\s*(?P<n>{_LIST}))?\s*(?P<tail>[:.]\s*|\**\s*$)",
-    re.IGNORECASE,
+    rf"{_DECOR}A(?i:ntwoord(?:en)?(?:\s+(?:op|bij))?(?:\s+(?:de\s+)?(?:vraag|vragen))?)"
+    rf"(?:\s*(?P<n>{_LIST}))?\s*(?P<tail>[:.)]\s*|\**\s*$)"
 )
 _NOTICE = re.compile(rf"{_DECOR}Mededeling\s*[:.]?\**\s*$")
 _CLOSING = re.compile(rf"{_DECOR}Toelichting\b")
@@ -212,8 +217,9 @@ def _heading(content: str, offset: int) -> Heading | None:
 
 # --- footnotes ------------------------------------------------------------------------------------------
 
-_MARKER = re.compile(r"\[\s*(\d{1,3})\s*\]|(\d{1,3})\)|(\d+)")
+_MARKER = re.compile(r"\[\^?\s*(\d{1,3})\s*\]:?|(\d{1,3})\)|(\d+)|(\*{1,3})(?!\*)")
 _SENTENCE_END = re.compile(r"[.?!:;»”\"')\]]\s*\d{0,3}$")
+_STAR_CITATION = re.compile(r"(?m)^(?!\s*\*).*?[\w?!.»”\")](\*{1,3})(?=\s|$)")
 _TABLE_ROW = re.compile(r"(?:\d[\d.,]*\s+){2,}\d[\d.,]*\s*$")
 _FOOTNOTE_START = re.compile(r"[A-Z0-9«“\"'‘(\[]|https?:|www\.")
 _COMPLETE = re.compile(r"[.?!)\]»”\"'/\d]$")
@@ -230,6 +236,8 @@ def _marker(content: str, expected: int) -> tuple[int, int] | None:
         return None
     if m.group(1) or m.group(2):
         return int(m.group(1) or m.group(2)), m.end()
+    if m.group(4):  # "*", "**": a series of its own, counted by stars
+        return len(m.group(4)), m.end()
     digits = m.group(3)
     rest = content[m.end() : m.end() + 2]
     if rest[:1] in (",", "%", ":", "-", "–", "/") or (rest[:1] == "." and rest[1:2] in (" ", "")):
@@ -253,6 +261,8 @@ class _FootnoteFinder:
         self.doc = doc
         self.lines = lines
         self.expected = 1
+        # "*" footnotes count only when the body cites them ("leveren?*"); a line opening "* " is a bullet
+        self.stars = {len(m.group(1)) for m in _STAR_CITATION.finditer(doc.text)}
         self.blocks: list[tuple[int, int, int]] = []  # (first line, last line, marker) of each footnote
 
     def content(self, i: int) -> str:
@@ -262,8 +272,20 @@ class _FootnoteFinder:
         info = self.lines[i]
         if info.heading is not None and info.heading.kind not in ("number", "numbered"):
             return None
-        found = _marker(self.content(i), expected)
-        return found[0] if found else None
+        content = self.content(i)
+        found = _marker(content, expected)
+        if found is None or (content.startswith("*") and found[0] not in self.stars):
+            return None
+        return found[0]
+
+    def looks_like_footnote(self, region: list[int], k: int) -> bool:
+        """The text after the marker opens like a footnote (a capital, a digit, a quote, a link), not like a
+        sentence running on from the line above ("1 januari ..." wrapped from an answer)."""
+        found = _marker(self.content(region[k]), self.expected)
+        head = self.content(region[k])[found[1] :].strip() if found else ""
+        if not head and k + 1 < len(region):
+            head = self.content(region[k + 1])
+        return _FOOTNOTE_START.match(head) is not None
 
     def _stops_block(self, i: int) -> bool:
         heading = self.lines[i].heading
@@ -335,7 +357,7 @@ class _FootnoteFinder:
             for k in range(len(region) - 1, floor, -1):
                 if self.marker(region[k], target) != target:
                     continue
-                if not self.words_after(region, k, len(region)):
+                if not self.words_after(region, k, len(region)) or not self.looks_like_footnote(region, k):
                     continue
                 return self.extend_back(region, k, target)
         return None
@@ -461,7 +483,9 @@ def read_layout(doc: Document) -> Layout:
         if start >= lines[first].end:  # the marker stands alone; the text starts on a later line
             nxt = next((j for j in range(first + 1, last + 1) if lines[j].role is Role.BODY), None)
             start = lines[nxt].start if nxt is not None else lines[first].end
-        blocks.append(FootnoteBlock(str(value), start, max(start, lines[last].end), first, last))
+        opening = doc.text[lines[first].start : lines[first].end]
+        marker = opening[: len(opening) - len(opening.lstrip("*"))] or str(value)
+        blocks.append(FootnoteBlock(marker, start, max(start, lines[last].end), first, last))
         for j in range(first, last + 1):
             if lines[j].role is Role.BODY:
                 lines[j] = LineInfo(Role.FOOTNOTE, lines[j].start, lines[j].end)

@@ -56,6 +56,8 @@ def _finish(document: Document, layout: Layout, extraction: Extraction) -> Resul
                 message=f"the model gave {r.field} '{r.value[:80]}', which the letter does not print; left out")
         for r in extraction.rejected
     ]
+    findings.extend(Finding(code="model.reasked", severity=Severity.INFO, message=f"re-ask {k}: {text}")
+                    for k, text in enumerate(extraction.feedback, start=1))
     return Result(
         letter=letter,
         findings=findings,

@@ -97,6 +97,7 @@ class Extraction:
         model: the model name, for the model extractor.
         prompt_version: the prompt templates' hash, for the model extractor.
         rejected: metadata values the model gave that the letter does not print.
+        feedback: what each re-ask told the model about the plan it had sent.
     """
 
     plan: Plan
@@ -105,3 +106,4 @@ class Extraction:
     model: str | None = None
     prompt_version: str | None = None
     rejected: tuple[Rejected, ...] = ()
+    feedback: tuple[str, ...] = ()

@@ -263,7 +263,8 @@ class LLMExtractor:
         plan, rejected = _merge(plans)
         logger.info("%s: model %s planned %d items in %d call(s)", document.source, self.model,
                     len(plan.items), meter.calls)
-        return Extraction(plan, "llm", meter.usage(), self.model, prompt_version(), tuple(rejected))
+        return Extraction(plan, "llm", meter.usage(), self.model, prompt_version(), tuple(rejected),
+                          tuple(meter.feedback))
 
     # --- one call ----------------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ _ASKED_ON = re.compile(rf"Op\s+(\d{{1,2}})\s*{_MONTH}\s+(?:jl\.\s+)?(?:heeft|heb
 _REFERENCE = re.compile(r"\b(20\d{2}|19\d{2})\s?Z\s?(\d{5})\b")
 _PUBLICATION = re.compile(r"\b(?:ah|h)[- ](tk|ek)[- ](\d{8})[- ](\d{1,5})\b")
 
-_TITLE = r"(?:Minister-President|[Mm]inister|[Ss]taatssecretaris)"
+_TITLE = r"(?:[Mm]inister-[Pp]resident|[Mm]inister|[Ss]taatssecretaris)"
 _ASKERS = re.compile(
     r"(?:(?:[Vv]ragen|[Vv]raag|Kamervragen)\s+(?:van\s+(?:het\s+|de\s+)?(?:(?:lid|leden)\s+)?|(?:lid|leden)\s+)"
     r"|(?:hebben|heeft)\s+(?:het\s+lid|de\s+leden)\s+)"
@@ -119,8 +119,8 @@ def _askers(front: str) -> tuple[Person, ...]:
 
 def _role(title: str, dept: str, front: str) -> str:
     title = title[:1].upper() + title[1:]
-    if title == "Minister-President":
-        return title
+    if title.lower() == "minister-president":
+        return "Minister-President"
     dept = _collapse(dept)
     prep = "van"
     for m in _ROLE_OF.finditer(front):
