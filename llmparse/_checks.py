@@ -41,6 +41,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "grounding.text": (Severity.ERROR, "an item's text is not what its span holds"),
     "completeness.unassigned": (Severity.ERROR, "body text between items belongs to no item or footnote"),
     "completeness.heading_in_text": (Severity.ERROR, "an item's text holds what looks like another heading"),
+    "completeness.furniture_in_text": (Severity.ERROR, "an item's text holds page furniture or a footnote body"),
     "completeness.empty_item": (Severity.ERROR, "an item has no text"),
     "metadata.reference": (Severity.WARNING, "the case number is not of the form yyyyZnnnnn"),
     "metadata.dates": (Severity.ERROR, "the answer is dated before the questions were submitted"),
@@ -152,6 +153,10 @@ def check_grounding(layout: Layout, letter: Letter) -> list[Finding]:
     return out
 
 
+_FURNITURE_INSIDE = re.compile(
+    r"(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*Aanhangsel"
+    r"|ISSN\s*\d{4}\s*-\s*\d{4}|Pagina\s+\d+\s+van\s+\d+|(?m:^\s*\[\^?\d{1,3}\]:)"
+)
 _HEADING_INSIDE = re.compile(r"(?m)^\s*(?:Vraag|Antwoord)\s+\d{1,4}[a-z]?\s*$")
 
 
@@ -189,6 +194,10 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     for item in items:
         if not item.text.strip():
             out.append(_finding("completeness.empty_item", "an item has no text", item.numbers, item.span))
+        leftover = _FURNITURE_INSIDE.search(item.text)
+        if leftover:
+            out.append(_finding("completeness.furniture_in_text", f"'{leftover.group().strip()}' is page furniture "
+                                "or a footnote inside an item's text", item.numbers, item.span))
         m = _HEADING_INSIDE.search(text, item.span[0], item.span[1])
         if m:
             out.append(_finding("completeness.heading_in_text", f"'{m.group().strip()}' stands inside an item",

@@ -468,9 +468,46 @@ def _classify(doc: Document) -> list[LineInfo]:
     return out
 
 
+_EDGE = 8  # lines at the top of a page where a running header stands
+
+
+def _running_header(doc: Document, lines: list[LineInfo]) -> None:
+    """Mark a running header (a ministry letter's "Datum / Kenmerk / Pagina 2 van 4" block) as furniture.
+
+    A line repeated at the top of several pages is header material; digits are ignored in the comparison,
+    so "Pagina 2 van 4" and "Pagina 3 van 4" repeat. Only the unbroken run of such lines from a page's top is
+    marked, so a question or footnote repeated lower on a page stays what it is. Headings never count.
+    """
+    if doc.pages < 3:
+        return
+    pages: dict[int, list[int]] = {}
+    for i, info in enumerate(lines):
+        if info.role is Role.BODY:
+            pages.setdefault(doc.lines[i].page, []).append(i)
+
+    def key(i: int) -> str | None:
+        info = lines[i]
+        text = re.sub(r"\d+", "#", doc.text[info.start : info.end])
+        return None if info.heading is not None or sum(ch.isalpha() for ch in text) < 4 else text
+
+    seen: dict[str, set[int]] = {}
+    for page, body in pages.items():
+        for i in body[:_EDGE]:
+            k = key(i)
+            if k is not None:
+                seen.setdefault(k, set()).add(page)
+    repeated = {k for k, on in seen.items() if len(on) >= 2}
+    for body in pages.values():
+        for i in body[:_EDGE]:
+            if key(i) not in repeated:
+                break
+            lines[i] = LineInfo(Role.FURNITURE, lines[i].start, lines[i].end)
+
+
 def read_layout(doc: Document) -> Layout:
     """Mark every line of ``doc`` and find its footnote blocks."""
     lines = _classify(doc)
+    _running_header(doc, lines)
     finder = _FootnoteFinder(doc, lines)
     for region in _regions(doc, lines):
         finder.region(region)

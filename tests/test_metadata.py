@@ -35,11 +35,11 @@ def _letter(askers: str, respondents: str = "Antwoord van Minister Jansen (Finan
         ("Vragen van het lid Van Nispen (SP)", [("Van Nispen", "SP")]),
         ("Vragen van de leden Tseggai en Maatoug (beiden GroenLinks-PvdA)",
          [("Tseggai", "GroenLinks-PvdA"), ("Maatoug", "GroenLinks-PvdA")]),
-        ("Vragen van de leden Inge van Dijk , Vedder (beiden CDA) en Welzijn (Nieuw Sociaal Contract)",
-         [("Inge van Dijk", "CDA"), ("Vedder", "CDA"), ("Welzijn", "Nieuw Sociaal Contract")]),
+        ("Vragen van de leden Anna de Vries , Bakker (beiden CDA) en Smits (Nieuw Sociaal Contract)",
+         [("Anna de Vries", "CDA"), ("Bakker", "CDA"), ("Smits", "Nieuw Sociaal Contract")]),
         ("Vragen van de leden Paternotte (D66) en Boswijk (CDA)", [("Paternotte", "D66"), ("Boswijk", "CDA")]),
-        ("Vragen van het lid Faber-van de Klashorst(PVV)", [("Faber-van de Klashorst", "PVV")]),
-        ("Vraag van het lid DaniëlleJansen (PVV)", [("Daniëlle Jansen", "PVV")]),
+        ("Vragen van het lid Hoekstra-van den Berg(PVV)", [("Hoekstra-van den Berg", "PVV")]),
+        ("Vraag van het lid MariekeJansen (PVV)", [("Marieke Jansen", "PVV")]),
     ],
     ids=["one", "beiden", "mixed", "two-parties", "no-space-before-party", "glued-first-name"],
 )
@@ -53,11 +53,11 @@ def test_askers(printed: str, people: list[tuple[str, str]]) -> None:
     [
         ("Antwoord van Minister De Jonge (Binnenlandse Zaken en Koninkrijksrelaties)", ["De Jonge"]),
         ("Antwoord van staatssecretaris Van Huffelen (Binnenlandse Zaken)", ["Van Huffelen"]),
-        ("Antwoord van Minister Van Weel (Justitie en Veiligheid) en antwoord van Staatssecretaris Coenradie "
-         "(Justitie en Veiligheid)", ["Van Weel", "Coenradie"]),
+        ("Antwoord van Minister Van Dam (Justitie en Veiligheid) en antwoord van Staatssecretaris Kramer "
+         "(Justitie en Veiligheid)", ["Van Dam", "Kramer"]),
         ("Antwoord van Minister Veldkamp (Buitenlandse Zaken), mede namens de Minister van Defensie",
          ["Veldkamp"]),
-        ("Mededeling van Minister Faber – van de Klashorst (Asiel en Migratie)", ["Faber – van de Klashorst"]),
+        ("Mededeling van Minister Hoekstra – van den Berg (Asiel en Migratie)", ["Hoekstra – van den Berg"]),
     ],
     ids=["minister", "staatssecretaris", "two", "mede-namens", "notice"],
 )
