@@ -182,9 +182,10 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     starts = [s for s, _ in covered]
     first, last = items[0].span[0], items[-1].span[1]
     doc = layout.document
+    headed = {layout.heading_above(doc.line_at(item.span[0]), item.numbers) for item in items} - {None}
     for i in range(doc.line_at(first), doc.line_at(max(first, last - 1)) + 1):
         info = layout.lines[i]
-        if info.role is not Role.BODY or info.heading is not None:
+        if info.role is not Role.BODY or info.heading is not None or i in headed:
             continue
         k = bisect.bisect_right(starts, info.end - 1) - 1  # the last range starting inside or before the line
         inside = k >= 0 and covered[k][1] > info.start

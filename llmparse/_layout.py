@@ -85,6 +85,22 @@ class Layout:
         info = self.lines[i]
         return self.document.text[info.start : info.end]
 
+    def heading_above(self, line: int, numbers: tuple[str, ...] | list[str]) -> int | None:
+        """The line above ``line`` (0-based) that heads an item carrying ``numbers``, or None.
+
+        A marked heading counts, and so does a short line carrying one of the numbers: a heading the layout
+        does not know ("Reactie op vraag 2") is still a heading when an item starts right below it.
+        """
+        i = line - 1
+        while i >= 0 and self.lines[i].role is Role.BLANK:
+            i -= 1
+        if i < 0 or self.lines[i].role is not Role.BODY:
+            return None
+        if self.lines[i].heading is not None:
+            return i
+        text = self.content(i)
+        return i if len(text) <= 80 and set(re.findall(r"\d{1,4}[a-z]?", text)) & set(numbers) else None
+
     def with_footnotes(self, ranges: list[tuple[int, int]]) -> Layout:
         """This layout with the body lines inside ``ranges`` marked as footnote lines.
 

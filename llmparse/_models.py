@@ -118,8 +118,8 @@ class Letter(_Frozen):
 
     Attributes:
         kind: ``answers``, ``notice`` or ``questions_only``.
-        publication_id: the official id when printed (``"ah-tk-20232024-1076"``), else None.
-        reference: the Tweede Kamer case number (``"2020Z03371"``), else None.
+        publication_id: the official id when printed (``"ah-tk-20242025-NNN"``), else None.
+        reference: the Tweede Kamer case number (``"2024Z01234"``), else None.
         subject: what the questions are about, as printed, else None.
         askers: the members who asked.
         respondents: who answered (``mede namens`` co-signers are not respondents).

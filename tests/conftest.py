@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,3 +29,49 @@ def _no_model_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see a model endpoint from the developer's environment."""
     for var in ("LLMPARSE_BASE_URL", "LLMPARSE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
+
+
+# --- recorded model interactions ------------------------------------------------------------------------
+
+CASSETTES = ROOT / "cassettes"
+#: The scripted model server's fixed address: cassettes match on host, port, path and body.
+MODEL_PORT = 18765
+MODEL_URL = f"http://127.0.0.1:{MODEL_PORT}/v1"
+#: A key that is obviously not a secret; the Authorization header is filtered from cassettes anyway.
+TEST_KEY = os.environ.get("LLMPARSE_TEST_API_KEY", "test-key-not-secret")
+
+_DROP_RESPONSE_HEADERS = {"date", "server", "set-cookie", "openai-organization", "openai-project",
+                          "openai-processing-ms", "x-request-id", "cf-ray", "cf-cache-status", "alt-svc"}
+
+
+def _scrub_request(request: Any) -> Any:
+    for name in list(request.headers):
+        if name.lower().startswith("x-stainless") or name.lower() in ("authorization", "cookie", "user-agent",
+                                                                      "api-key", "openai-organization"):
+            del request.headers[name]
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in _DROP_RESPONSE_HEADERS or name.lower().startswith("x-ratelimit"):
+            del headers[name]
+    return response
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    """Cassettes match on the whole request and keep no credentials, cookies or volatile headers."""
+    return {
+        "match_on": ["method", "host", "port", "path", "body"],
+        "before_record_request": _scrub_request,
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """Cassettes live in the top-level cassettes/<test module>/."""
+    return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])

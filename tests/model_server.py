@@ -54,7 +54,7 @@ class Action:
 
 def _letter_lines(messages: list[dict[str, Any]]) -> tuple[str, int]:
     """The letter's text and its first line number, rebuilt from the numbered lines in the prompt."""
-    content = str(messages[-1].get("content", ""))
+    content = next((str(m.get("content", "")) for m in messages if "<letter>" in str(m.get("content", ""))), "")
     body = content.split("<letter>\n", 1)[-1].rsplit("\n</letter>", 1)[0]
     lines: list[str] = []
     first = 1

@@ -125,3 +125,14 @@ def plan_from_gold(layout: Layout, gold: dict[str, Any]) -> dict[str, Any]:
         "submitted_on": gold.get("submitted_on"),
         "received_on": gold.get("received_on"),
     }
+
+
+def bounded(text: str, start: str, end: str, slack: int = 12) -> bool:
+    """True when ``text`` starts with ``start`` and ends with ``end``, compared as the shared scorer does:
+    folded to letters and digits, with a little slack for footnote markers, and again without digits."""
+    for digits in (True, False):
+        t, s, e = (_folded(x, digits=digits)[0] for x in (text, start, end))
+        i, j = t.find(s), t.rfind(e)
+        if s and e and 0 <= i <= slack and j >= 0 and len(t) - (j + len(e)) <= slack:
+            return True
+    return False

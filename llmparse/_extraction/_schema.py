@@ -152,11 +152,13 @@ class PlanContext:
                 out.append(f"answer(s) to {', '.join(extra)} match no question: check the question numbers")
         covered = [(it.first_line, it.last_line) for it in plan.items]
         covered += [(fn.first_line, fn.last_line) for fn in plan.footnotes]
+        headed = {self.layout.heading_above(it.first_line - 1, _expand(it.numbers)) for it in plan.items
+                  if self.first_line <= it.first_line <= self.last_line}
         if plan.items:
             first = min(it.first_line for it in plan.items)
             last = max(it.last_line for it in plan.items)
             loose = [n for n in range(first, last + 1) if self._is_text(n) and not any(a <= n <= b for a, b in covered)
-                     and not self._is_heading(n)]
+                     and not self._is_heading(n) and n - 1 not in headed]
             if loose:
                 out.append(f"lines {_ranges(loose)} belong to no item or footnote: a question or answer may be "
                            "missing, or an item ends too early")
@@ -265,16 +267,16 @@ def _line_range(layout: Layout, first: int, last: int) -> tuple[int, int] | None
     return start, layout.lines[body[-1]].end
 
 
-def _heading_before(layout: Layout, first: int) -> tuple[int, int] | None:
-    """The heading line just above an item's first line (or on it), as a character range."""
-    for i in (first - 1, first - 2):
-        if 0 <= i < len(layout.lines):
-            info = layout.lines[i]
-            if info.heading is not None and info.role is Role.BODY:
-                return info.heading.start, info.heading.end
-            if info.role is Role.BODY and i != first - 1:
-                break
-    return None
+def _heading_before(layout: Layout, first: int, numbers: tuple[str, ...]) -> tuple[int, int] | None:
+    """The heading of an item whose text starts on line ``first`` (1-based): on that line, or just above it."""
+    own = layout.lines[first - 1]
+    if own.heading is not None and own.role is Role.BODY and own.heading.end < own.end:
+        return own.heading.start, own.heading.end
+    i = layout.heading_above(first - 1, numbers)
+    if i is None:
+        return None
+    info = layout.lines[i]
+    return (info.heading.start, info.heading.end) if info.heading is not None else (info.start, info.end)
 
 
 def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejected]]:
@@ -288,7 +290,8 @@ def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejec
         if rng is None:
             continue
         numbers = tuple(dict.fromkeys(_expand(it.numbers)))
-        items.append(PlannedItem(it.role, numbers, rng[0], rng[1], _heading_before(layout, it.first_line)))
+        heading = _heading_before(layout, layout.document.line_at(rng[0]) + 1, numbers)
+        items.append(PlannedItem(it.role, numbers, rng[0], rng[1], heading))
     footnotes: list[PlannedFootnote] = []
     for fn in plan.footnotes:
         lines = [i for i in range(fn.first_line - 1, fn.last_line) if layout.lines[i].role is not Role.BLANK]
