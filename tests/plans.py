@@ -109,10 +109,14 @@ def plan_from_gold(layout: Layout, gold: dict[str, Any]) -> dict[str, Any]:
                               "last_line": block.last_line + 1})
             continue
         found = finder.find(fn["start"], pos)
-        if found is not None:
-            line = doc.line_at(found[0]) + 1
-            footnotes.append({"marker": fn["marker"], "first_line": line, "last_line": line})
-            pos = found[1]
+        if found is None:
+            continue
+        pos = found[1]
+        info = layout.lines[doc.line_at(found[0])]
+        if any(ch.isalpha() for ch in doc.text[info.start : found[0]]):
+            continue  # printed inside a line of text: a plan of whole lines cannot point at it
+        line = doc.line_at(found[0]) + 1
+        footnotes.append({"marker": fn["marker"], "first_line": line, "last_line": line})
     return {
         "kind": gold["kind"],
         "items": items,

@@ -133,3 +133,28 @@ def test_questions_only_documents() -> None:
         path.name: ("questions_only", "?" in path.read_text(encoding="utf-8"), 0) for path in folder.iterdir()
     }
     assert kinds == expected
+
+
+def test_plans_from_the_gold_assemble_into_perfect_letters() -> None:
+    """A model that points at the annotated lines reaches the gold: every gold-derived plan scores perfect."""
+    from llmparse._document import load_document
+    from llmparse._extraction._schema import LetterPlan, plan_to_internal
+    from llmparse._layout import read_layout
+    from llmparse._pipeline import _finish
+    from llmparse._plan import Extraction
+
+    from .plans import plan_from_gold
+
+    score = _scorer()
+    imperfect = []
+    golds = sorted((CORPUS / "gold").glob("*.gold.json"))
+    for gold_path in golds:
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        document = load_document(CORPUS / "letters" / gold["file"])
+        layout = read_layout(document)
+        plan, rejected = plan_to_internal(layout, LetterPlan.model_validate(plan_from_gold(layout, gold)))
+        result = _finish(document, layout, Extraction(plan, "llm", rejected=tuple(rejected)))
+        if not score.score_letter(gold, json.loads(result.model_dump_json()))["perfect"]:
+            imperfect.append(gold["file"])
+    assert len(golds) == 93
+    assert imperfect == []
