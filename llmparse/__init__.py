@@ -38,7 +38,7 @@ from ._models import (
     Severity,
     Usage,
 )
-from ._pipeline import __version__, parse
+from ._pipeline import __version__, aparse, parse
 from ._types import Source, Strategy
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "UnsupportedFormatError",
     "Usage",
     "__version__",
+    "aparse",
     "parse",
     "result_schema",
 ]

@@ -19,7 +19,7 @@ from ._models import Finding, Provenance, Result, Severity, Usage
 from ._plan import Extraction, Plan
 from ._types import Source, Strategy
 
-__all__ = ["model_configured", "parse"]
+__all__ = ["aparse", "model_configured", "parse"]
 
 logger = logging.getLogger("llmparse")
 
@@ -79,15 +79,13 @@ def _add(a: Usage, b: Usage) -> Usage:
                  cached_tokens=a.cached_tokens + b.cached_tokens)
 
 
-def _auto(document: Document, layout: Layout, rules: Result, llm: LLMExtractor) -> Result:
-    """The model's result when it has fewer error findings than the rules' result; the rules' otherwise."""
-    try:
-        model = _finish(document, layout, llm.extract(document, layout))
-    except ModelError as exc:
-        logger.warning("%s: the model path failed (%s); keeping the rules result", document.source, exc)
+def _choose(document: Document, rules: Result, model: Result | ModelError) -> Result:
+    """strategy auto: the model's result when it has fewer error findings than the rules' result."""
+    if isinstance(model, ModelError):
+        logger.warning("%s: the model path failed (%s); keeping the rules result", document.source, model)
         fallback = Finding(code="model.failed", severity=Severity.WARNING,
-                           message=f"the rules result had errors and the model path failed: {exc}")
-        spent = exc.usage or Usage()
+                           message=f"the rules result had errors and the model path failed: {model}")
+        spent = model.usage or Usage()
         return rules.model_copy(update={"findings": [*rules.findings, fallback], "usage": _add(rules.usage, spent)})
     if len(model.errors) < len(rules.errors):
         return model
@@ -95,6 +93,25 @@ def _auto(document: Document, layout: Layout, rules: Result, llm: LLMExtractor) 
                    message=f"the model's result had {len(model.errors)} error finding(s), the rules' "
                    f"{len(rules.errors)}; the rules result is kept")
     return rules.model_copy(update={"findings": [*rules.findings, kept], "usage": _add(rules.usage, model.usage)})
+
+
+def _start(source: Source, strategy: Strategy, llm: LLMExtractor | None, model: str | None,
+           base_url: str | None, max_chars: int) -> tuple[Document, Layout, LLMExtractor | None]:
+    if strategy not in ("rules", "llm", "auto"):
+        raise ValueError(f"strategy must be 'rules', 'llm' or 'auto', not {strategy!r}")
+    if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        llm = LLMExtractor.from_env(model=model, base_url=base_url)
+    document = load_document(source, max_chars=max_chars)
+    return document, read_layout(document), llm
+
+
+def _end(document: Document, result: Result, strict: bool) -> Result:
+    if strict and result.errors:
+        raise ChecksFailedError(
+            f"{document.source}: {len(result.errors)} error finding(s), first: {result.errors[0].message}",
+            findings=result.errors,
+        )
+    return result
 
 
 def parse(
@@ -124,21 +141,38 @@ def parse(
         ModelError: ``strategy="llm"`` and the model path failed or is not configured.
         ChecksFailedError: ``strict=True`` and the result has error findings.
     """
-    if strategy not in ("rules", "llm", "auto"):
-        raise ValueError(f"strategy must be 'rules', 'llm' or 'auto', not {strategy!r}")
-    if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
-        llm = LLMExtractor.from_env(model=model, base_url=base_url)
-    document = load_document(source, max_chars=max_chars)
-    layout = read_layout(document)
+    document, layout, llm = _start(source, strategy, llm, model, base_url, max_chars)
     if strategy == "llm" and llm is not None:
-        result = _finish(document, layout, llm.extract(document, layout))
-    else:
-        result = _finish(document, layout, RulesExtractor().extract(document, layout))
-        if strategy == "auto" and llm is not None and not result.ok:
-            result = _auto(document, layout, result, llm)
-    if strict and result.errors:
-        raise ChecksFailedError(
-            f"{document.source}: {len(result.errors)} error finding(s), first: {result.errors[0].message}",
-            findings=result.errors,
-        )
-    return result
+        return _end(document, _finish(document, layout, llm.extract(document, layout)), strict)
+    result = _finish(document, layout, RulesExtractor().extract(document, layout))
+    if strategy == "auto" and llm is not None and not result.ok:
+        try:
+            model_result: Result | ModelError = _finish(document, layout, llm.extract(document, layout))
+        except ModelError as exc:
+            model_result = exc
+        result = _choose(document, result, model_result)
+    return _end(document, result, strict)
+
+
+async def aparse(
+    source: Source,
+    *,
+    strategy: Strategy = "auto",
+    llm: LLMExtractor | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    strict: bool = False,
+) -> Result:
+    """The async twin of ``parse``: the same arguments and result, the model called through ``AsyncOpenAI``."""
+    document, layout, llm = _start(source, strategy, llm, model, base_url, max_chars)
+    if strategy == "llm" and llm is not None:
+        return _end(document, _finish(document, layout, await llm.aextract(document, layout)), strict)
+    result = _finish(document, layout, RulesExtractor().extract(document, layout))
+    if strategy == "auto" and llm is not None and not result.ok:
+        try:
+            model_result: Result | ModelError = _finish(document, layout, await llm.aextract(document, layout))
+        except ModelError as exc:
+            model_result = exc
+        result = _choose(document, result, model_result)
+    return _end(document, result, strict)

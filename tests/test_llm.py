@@ -8,6 +8,7 @@ hold only the 2020Z03371 example letter and letters written for these tests.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -397,3 +398,26 @@ def test_live_endpoint_structures_the_example(pytestconfig: pytest.Config) -> No
                        api_key=os.environ.get("LLMPARSE_LIVE_API_KEY"))
     result = llmparse.parse(EXAMPLE, strategy="llm", llm=llm)
     assert len(result.letter.questions) == 15
+
+
+# --- async ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.vcr
+def test_aparse_structures_the_example(script: Script) -> None:
+    """aparse gives the same letter as parse, through AsyncOpenAI."""
+    script(Action("rules-plan"))
+    result = asyncio.run(llmparse.aparse(EXAMPLE, strategy="llm", llm=_extractor()))
+    assert [a.numbers for a in result.letter.answers] == [["1"], ["2"], ["3"], [str(n) for n in range(4, 16)]]
+    assert result.provenance.strategy == "llm"
+    assert result.usage.llm_calls == 1
+
+
+@pytest.mark.vcr
+def test_aparse_retries_a_rate_limit(script: Script) -> None:
+    """The async path honours Retry-After through the same policy."""
+    script(Action("rate-limited", status=429, headers={"retry-after": "2"}), Action("rules-plan"))
+    waits: list[float] = []
+    result = asyncio.run(llmparse.aparse(EXAMPLE, strategy="llm", llm=_extractor(waits=waits)))
+    assert waits == [2.0]
+    assert result.usage.llm_calls == 2

@@ -10,13 +10,14 @@ retries never stack. Every failure ends as a ``ModelError`` subclass carrying th
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -188,6 +189,7 @@ class LLMExtractor:
         token_budget: the most tokens (prompt + completion) one letter may spend, or None.
         max_completion_tokens: the completion limit per call.
         client: an ``openai.OpenAI`` to use instead of building one (its own retries should be 0).
+        async_client: an ``openai.AsyncOpenAI`` for ``aparse``, likewise.
     """
 
     name: Literal["rules", "llm"] = "llm"
@@ -206,6 +208,7 @@ class LLMExtractor:
         token_budget: int | None = None,
         max_completion_tokens: int = 4_000,
         client: Any = None,
+        async_client: Any = None,
     ) -> None:
         if not model:
             raise ModelConfigError("the model path needs a model name: pass model= or set LLMPARSE_MODEL")
@@ -222,13 +225,14 @@ class LLMExtractor:
         self.max_completion_tokens = max_completion_tokens
         self._api_key = api_key
         self._client = client
+        self._async_client = async_client
 
     def __repr__(self) -> str:
         return f"LLMExtractor(model={self.model!r}, base_url={self.base_url!r}, mode={self.mode!r})"
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_client"] = None  # clients hold connections; each process makes its own
+        state["_client"] = state["_async_client"] = None  # clients hold connections; each process makes its own
         return state
 
     @classmethod
@@ -250,16 +254,35 @@ class LLMExtractor:
     def extract(self, document: Document, layout: Layout) -> Extraction:
         """Ask the model for the plan of ``document``; raises a ``ModelError`` subclass when it fails."""
         meter = _Meter()
-        plans: list[tuple[Plan, list[Rejected]]] = []
+        plans = [self._to_plan(layout, context, self._call(messages, context, meter), meter)
+                 for messages, context in self._requests(layout, meter)]
+        return self._extraction(document, plans, meter)
+
+    async def aextract(self, document: Document, layout: Layout) -> Extraction:
+        """``extract`` over ``openai.AsyncOpenAI``: the same plan, retries and errors, without blocking."""
+        meter = _Meter()
+        plans = []
+        for messages, context in self._requests(layout, meter):
+            plan = await self._acall(messages, context, meter)
+            plans.append(self._to_plan(layout, context, plan, meter))
+        return self._extraction(document, plans, meter)
+
+    def _requests(self, layout: Layout, meter: _Meter) -> Iterator[tuple[list[dict[str, str]], PlanContext]]:
+        """The messages and validation context of each call (one, or one per part of a long letter)."""
         parts = self._parts(layout)
         for k, part in enumerate(parts, start=1):
             self._check_budget(meter, layout, part)
             numbered = (k, len(parts)) if len(parts) > 1 else None
-            messages = render_messages(layout, part.first, part.last, part=numbered)
-            context = PlanContext(layout, part.first, part.last)
-            letter_plan = self._call(messages, context, meter)
-            meter.feedback.extend(context.feedback)
-            plans.append(plan_to_internal(layout, letter_plan))
+            yield render_messages(layout, part.first, part.last, part=numbered), PlanContext(layout, part.first,
+                                                                                             part.last)
+
+    @staticmethod
+    def _to_plan(layout: Layout, context: PlanContext, plan: LetterPlan,
+                 meter: _Meter) -> tuple[Plan, list[Rejected]]:
+        meter.feedback.extend(context.feedback)
+        return plan_to_internal(layout, plan)
+
+    def _extraction(self, document: Document, plans: list[tuple[Plan, list[Rejected]]], meter: _Meter) -> Extraction:
         plan, rejected = _merge(plans)
         logger.info("%s: model %s planned %d items in %d call(s)", document.source, self.model,
                     len(plan.items), meter.calls)
@@ -268,29 +291,41 @@ class LLMExtractor:
 
     # --- one call ----------------------------------------------------------------------------------------
 
+    def _key(self) -> str:
+        key = self._api_key or os.environ.get("OPENAI_API_KEY") or ("not-needed" if self.base_url else None)
+        if not key:
+            raise ModelConfigError("no API key: pass api_key= or set OPENAI_API_KEY (a local server accepts any value)")
+        return key
+
     def _openai(self) -> Any:
         if self._client is None:
             import openai
 
-            key = self._api_key or os.environ.get("OPENAI_API_KEY") or ("not-needed" if self.base_url else None)
-            if not key:
-                raise ModelConfigError("no API key: pass api_key= or set OPENAI_API_KEY (a local server accepts "
-                                       "any value)")
-            self._client = openai.OpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.timeout)
+            self._client = openai.OpenAI(api_key=self._key(), base_url=self.base_url, max_retries=0,
+                                         timeout=self.timeout)
         return self._client
 
-    def _instructor(self, meter: _Meter) -> Any:
+    def _async_openai(self) -> Any:
+        if self._async_client is None:
+            import openai
+
+            self._async_client = openai.AsyncOpenAI(api_key=self._key(), base_url=self.base_url, max_retries=0,
+                                                    timeout=self.timeout)
+        return self._async_client
+
+    def _instructor(self, client: Any, meter: _Meter) -> Any:
         import instructor
 
         modes = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA,
                  "md_json": instructor.Mode.MD_JSON}
-        client = instructor.from_openai(self._openai(), mode=modes[self.mode])
-        client.on("completion:kwargs", meter.on_request)
-        client.on("completion:response", meter.on_response)
-        return client
+        wrapped = instructor.from_openai(client, mode=modes[self.mode])
+        wrapped.on("completion:kwargs", meter.on_request)
+        wrapped.on("completion:response", meter.on_response)
+        return wrapped
 
-    def _call(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> LetterPlan:
-        from tenacity import Retrying, retry_if_exception, stop_after_attempt
+    def _retrying(self) -> dict[str, Any]:
+        """The tenacity arguments of the transport policy (stop, wait, retry), shared by sync and async calls."""
+        from tenacity import retry_if_exception, stop_after_attempt
         from tenacity.stop import stop_base
 
         policy = self.retry
@@ -299,35 +334,59 @@ class LLMExtractor:
             def __call__(self, state: Any) -> bool:
                 return bool(state.idle_for >= policy.max_total_wait)
 
-
         def wait(state: Any) -> float:
             exc = state.outcome.exception() if state.outcome else None
             after = _retry_after(exc) if exc is not None else None
             delay = after if after is not None else policy.base_delay * 2 ** (state.attempt_number - 1)
             return min(delay, policy.max_delay)
 
-        client = self._instructor(meter)
+        return {"stop": stop_after_attempt(policy.max_attempts) | OutOfTime(), "wait": wait,
+                "retry": retry_if_exception(_retryable), "reraise": True}
+
+    def _arguments(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> dict[str, Any]:
         remaining = None if self.token_budget is None else max(1, self.token_budget - meter.total)
+        return {"model": self.model, "response_model": LetterPlan, "messages": messages,
+                "max_retries": self.max_reasks, "context": {"plan_context": context}, "temperature": 0,
+                "max_tokens": self.max_completion_tokens, "token_budget": remaining}
+
+    def _spent(self, meter: _Meter) -> None:
+        if self.token_budget is not None and meter.total > self.token_budget:
+            raise BudgetExceededError(f"the letter spent {meter.total} tokens, over its budget of {self.token_budget}",
+                                      usage=meter.usage(), last_completion=meter.last_completion)
+
+    def _call(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> LetterPlan:
+        from tenacity import Retrying
+
+        client = self._instructor(self._openai(), meter)
         try:
-            for attempt in Retrying(stop=stop_after_attempt(policy.max_attempts) | OutOfTime(), wait=wait,
-                                    retry=retry_if_exception(_retryable), sleep=policy.sleep, reraise=True):
+            for attempt in Retrying(sleep=self.retry.sleep, **self._retrying()):
                 with attempt:
-                    plan: LetterPlan = client.chat.completions.create(
-                        model=self.model,
-                        response_model=LetterPlan,
-                        messages=messages,
-                        max_retries=self.max_reasks,
-                        context={"plan_context": context},
-                        temperature=0,
-                        max_tokens=self.max_completion_tokens,
-                        token_budget=remaining,
-                    )
+                    plan: LetterPlan = client.chat.completions.create(**self._arguments(messages, context, meter))
         except Exception as exc:
             raise self._error(exc, meter, context) from exc
-        if self.token_budget is not None and meter.total > self.token_budget:
-            raise BudgetExceededError(
-                f"the letter spent {meter.total} tokens, over its budget of {self.token_budget}",
-                usage=meter.usage(), last_completion=meter.last_completion)
+        self._spent(meter)
+        return plan
+
+    async def _acall(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> LetterPlan:
+        from tenacity import AsyncRetrying
+
+        sleep = self.retry.sleep
+
+        async def pause(seconds: float) -> None:
+            if sleep is time.sleep:
+                await asyncio.sleep(seconds)
+            else:
+                sleep(seconds)  # a test's recorder
+
+        client = self._instructor(self._async_openai(), meter)
+        try:
+            async for attempt in AsyncRetrying(sleep=pause, **self._retrying()):
+                with attempt:
+                    plan: LetterPlan = await client.chat.completions.create(
+                        **self._arguments(messages, context, meter))
+        except Exception as exc:
+            raise self._error(exc, meter, context) from exc
+        self._spent(meter)
         return plan
 
     def _error(self, exc: BaseException, meter: _Meter, context: PlanContext) -> ModelError:
