@@ -83,12 +83,16 @@ def rules_plan(messages: list[dict[str, Any]]) -> dict[str, Any]:
     def line(offset: int) -> int:
         return doc.line_at(offset) + first
 
+    def item(it: Any) -> dict[str, Any]:
+        return {"numbers": ", ".join(it.numbers), "first": line(it.start), "last": line(it.end - 1)}
+
     return {
         "kind": plan.kind,
-        "items": [{"role": it.role, "numbers": list(it.numbers), "first_line": line(it.start),
-                   "last_line": line(it.end - 1), "first_words": None, "last_words": None} for it in plan.items],
-        "footnotes": [{"marker": fn.marker, "first_line": line(fn.start), "last_line": line(max(fn.start, fn.end - 1))}
+        "questions": [item(it) for it in plan.items if it.role == "question"],
+        "answers": [item(it) for it in plan.items if it.role == "answer"],
+        "footnotes": [{"marker": fn.marker, "first": line(fn.start), "last": line(max(fn.start, fn.end - 1))}
                       for fn in plan.footnotes],
+        "cuts": [],
         "reference": md.reference,
         "subject": md.subject,
         "askers": [{"name": p.name, "party": p.party, "role": p.role} for p in md.askers],

@@ -54,6 +54,15 @@ class _Finder:
         return None
 
 
+def printed_numbers(numbers: list[str]) -> str:
+    """Numbers as a heading prints them: a run of three or more as "4 t/m 15", others as "2, 3 en 5"."""
+    if len(numbers) >= 3 and all(n.isdigit() for n in numbers):
+        values = [int(n) for n in numbers]
+        if values == list(range(values[0], values[0] + len(values))):
+            return f"{values[0]} t/m {values[-1]}"
+    return numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} en {numbers[-1]}"
+
+
 def _anchor_words(layout: Layout, offset: int, words: str, *, at_end: bool) -> str | None:
     """The annotated words as an anchor when the item starts or ends inside its line, else None."""
     doc = layout.document
@@ -90,11 +99,17 @@ def plan_from_gold(layout: Layout, gold: dict[str, Any]) -> dict[str, Any]:
             pos = end[1]
             if role == "question":
                 asked_end.update(dict.fromkeys(entry["numbers"], end[1]))
-    items = [{"role": role, "numbers": entry["numbers"], "first_line": doc.line_at(start) + 1,
-              "last_line": doc.line_at(end - 1) + 1,
-              "first_words": _anchor_words(layout, start, entry["start"], at_end=False),
-              "last_words": _anchor_words(layout, end, entry["end"], at_end=True)}
-             for start, end, role, entry in sorted(starts, key=lambda s: s[0])]
+    questions: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    cuts: list[dict[str, Any]] = []
+    for begin, stop, role, entry in sorted(starts, key=lambda s: s[0]):
+        first, last = doc.line_at(begin) + 1, doc.line_at(stop - 1) + 1
+        (questions if role == "question" else answers).append(
+            {"numbers": printed_numbers(entry["numbers"]), "first": first, "last": last})
+        for line, side, words in ((first, "start", _anchor_words(layout, begin, entry["start"], at_end=False)),
+                                  (last, "end", _anchor_words(layout, stop, entry["end"], at_end=True))):
+            if words is not None:
+                cuts.append({"line": line, "side": side, "words": words})
     # footnotes: the layout's block that starts with the annotated words, else the words' line
     footnotes = []
     unused = list(layout.footnotes)
@@ -105,8 +120,7 @@ def plan_from_gold(layout: Layout, gold: dict[str, Any]) -> dict[str, Any]:
                      None)
         if block is not None:
             unused.remove(block)
-            footnotes.append({"marker": fn["marker"], "first_line": block.first_line + 1,
-                              "last_line": block.last_line + 1})
+            footnotes.append({"marker": fn["marker"], "first": block.first_line + 1, "last": block.last_line + 1})
             continue
         found = finder.find(fn["start"], pos)
         if found is None:
@@ -116,11 +130,13 @@ def plan_from_gold(layout: Layout, gold: dict[str, Any]) -> dict[str, Any]:
         if any(ch.isalpha() for ch in doc.text[info.start : found[0]]):
             continue  # printed inside a line of text: a plan of whole lines cannot point at it
         line = doc.line_at(found[0]) + 1
-        footnotes.append({"marker": fn["marker"], "first_line": line, "last_line": line})
+        footnotes.append({"marker": fn["marker"], "first": line, "last": line})
     return {
         "kind": gold["kind"],
-        "items": items,
+        "questions": questions,
+        "answers": answers,
         "footnotes": footnotes,
+        "cuts": cuts,
         "reference": gold.get("reference"),
         "subject": None,
         "askers": [{"name": p["name"], "party": p.get("party"), "role": None} for p in gold.get("askers", [])],

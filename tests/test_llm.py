@@ -139,7 +139,7 @@ def test_wrong_plan_is_sent_back_with_feedback(script: Script, server: ModelServ
     """A plan that leaves question 2 unanswered goes back with that feedback; the second plan is kept."""
     path = LETTERS / "syn01-aanhangsel-basic.pdftotext.txt"
     good = _gold_plan(path, _expected(path.name))
-    bad = {**good, "items": [it for it in good["items"] if not (it["role"] == "answer" and it["numbers"] == ["2"])]}
+    bad = {**good, "answers": [a for a in good["answers"] if a["numbers"] != "2"]}
     script(Action("plan-missing-answer-2", plan=bad), Action("plan-from-annotation", plan=good))
     result = llmparse.parse(path, strategy="llm", llm=_extractor())
     assert [a.numbers for a in result.letter.answers] == [a["numbers"] for a in _expected(path.name)["answers"]]
@@ -163,10 +163,10 @@ def test_wrong_plan_is_sent_back_with_feedback(script: Script, server: ModelServ
 @pytest.mark.vcr
 def test_malformed_json_fails_after_reasks(script: Script) -> None:
     """Malformed JSON every time ends in ModelOutputError with the last completion and the usage spent."""
-    script(*[Action("malformed-json", raw='{"kind": "answers", "items": [') for _ in range(3)])
+    script(*[Action("malformed-json", raw='{"kind": "answers", "questions": [') for _ in range(3)])
     with pytest.raises(llmparse.ModelOutputError) as caught:
         llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(max_reasks=2))
-    assert caught.value.last_completion == '{"kind": "answers", "items": ['
+    assert caught.value.last_completion == '{"kind": "answers", "questions": ['
     assert caught.value.usage is not None
     assert caught.value.usage.llm_calls == 3
 
@@ -298,13 +298,12 @@ Nee, daar zie ik geen aanleiding voor.
 def test_auto_asks_the_model_when_the_rules_report_an_error(script: Script) -> None:
     """An answer heading the rules do not know leaves question 2 unanswered; auto asks the model and keeps its
     better result."""
-    lines = [(5, 5, "question", "1"), (7, 7, "answer", "1"), (9, 9, "question", "2"), (11, 11, "answer", "2")]
-    items = [{"role": role, "numbers": [n], "first_line": a, "last_line": b, "first_words": None,
-              "last_words": None} for a, b, role, n in lines]
-    plan: dict[str, Any] = {"kind": "answers", "footnotes": [], "reference": None, "subject": None,
+    plan: dict[str, Any] = {"kind": "answers", "footnotes": [], "cuts": [], "reference": None, "subject": None,
             "askers": [{"name": "Verhoef", "party": "SP", "role": None}],
             "respondents": [{"name": "Koster", "party": None, "role": None}],
-            "submitted_on": "2025-03-03", "received_on": "2025-03-24", "items": items}
+            "submitted_on": "2025-03-03", "received_on": "2025-03-24",
+            "questions": [{"numbers": "1", "first": 5, "last": 5}, {"numbers": "2", "first": 9, "last": 9}],
+            "answers": [{"numbers": "1", "first": 7, "last": 7}, {"numbers": "2", "first": 11, "last": 11}]}
     script(Action("plan-for-unusual-heading", plan=plan))
     rules = llmparse.parse(UNUSUAL, strategy="rules")
     assert [f.code for f in rules.errors] == ["coverage.unanswered"]

@@ -34,26 +34,28 @@ class _Strict(BaseModel):
 
 
 class PlanItem(_Strict):
-    """A question or an answer: its role, printed numbers and the lines of its own text (heading excluded).
+    """A question or an answer: its numbers as printed ("3", "4 t/m 15", "2 en 3") and the first and last line
+    of its own text (heading excluded)."""
 
-    ``first_words`` / ``last_words`` are anchors for an item that starts or ends inside a line (a paragraph
-    holding a question and the start of something else): a few words as printed, or null.
-    """
-
-    role: Literal["question", "answer"]
-    numbers: list[str]
-    first_line: int
-    last_line: int
-    first_words: str | None
-    last_words: str | None
+    numbers: str
+    first: int
+    last: int
 
 
 class PlanFootnote(_Strict):
-    """A footnote body: its marker and the lines of its text."""
+    """A footnote body: its marker and the first and last line of its text."""
 
     marker: str
-    first_line: int
-    last_line: int
+    first: int
+    last: int
+
+
+class PlanCut(_Strict):
+    """Where an item starts or ends inside a line: that line, which side, and a few words as printed there."""
+
+    line: int
+    side: Literal["start", "end"]
+    words: str
 
 
 class PlanPerson(_Strict):
@@ -68,14 +70,22 @@ class LetterPlan(_Strict):
     """Where everything in the letter is. Line numbers are the ones shown in the prompt."""
 
     kind: Literal["answers", "notice", "questions_only"]
-    items: list[PlanItem]
+    questions: list[PlanItem]
+    answers: list[PlanItem]
     footnotes: list[PlanFootnote]
+    cuts: list[PlanCut]
     reference: str | None
     subject: str | None
     askers: list[PlanPerson]
     respondents: list[PlanPerson]
     submitted_on: str | None
     received_on: str | None
+
+    def in_order(self) -> list[tuple[Literal["question", "answer"], PlanItem]]:
+        """Questions and answers in document order."""
+        both: list[tuple[Literal["question", "answer"], PlanItem]] = [
+            *(("question", q) for q in self.questions), *(("answer", a) for a in self.answers)]
+        return sorted(both, key=lambda pair: (pair[1].first, pair[1].last))
 
     @model_validator(mode="after")
     def _check_against_document(self, info: ValidationInfo) -> LetterPlan:
@@ -118,30 +128,29 @@ class PlanContext:
         out: list[str] = []
         lo, hi = self.first_line, self.last_line
         spans: list[tuple[int, int, str]] = []
-        for item in plan.items:
-            label = f"{item.role} {', '.join(item.numbers) or '(no number)'}"
-            if not item.numbers:
+        for role, item in plan.in_order():
+            label = f"{role} {item.numbers.strip() or '(no number)'}"
+            if not _expand(item.numbers):
                 out.append(f"{label}: give the question number(s) it carries")
-            if not lo <= item.first_line <= item.last_line <= hi:
-                out.append(f"{label}: lines {item.first_line}-{item.last_line} are not a range inside "
-                           f"lines {lo}-{hi}")
+            if not lo <= item.first <= item.last <= hi:
+                out.append(f"{label}: lines {item.first}-{item.last} are not a range inside lines {lo}-{hi}")
                 continue
-            if not self._has_text(item.first_line, item.last_line):
-                out.append(f"{label}: lines {item.first_line}-{item.last_line} hold no text of the letter")
-            spans.append((item.first_line, item.last_line, label))
+            if not self._has_text(item.first, item.last):
+                out.append(f"{label}: lines {item.first}-{item.last} hold no text of the letter")
+            spans.append((item.first, item.last, label))
         for (a0, a1, a), (b0, b1, b) in pairwise(spans):
             if b0 <= a1:
                 out.append(f"{a} (lines {a0}-{a1}) and {b} (lines {b0}-{b1}) overlap or are out of order; "
                            "list items in document order without overlap")
         for fn in plan.footnotes:
-            if not lo <= fn.first_line <= fn.last_line <= hi:
-                out.append(f"footnote {fn.marker}: lines {fn.first_line}-{fn.last_line} are not inside {lo}-{hi}")
+            if not lo <= fn.first <= fn.last <= hi:
+                out.append(f"footnote {fn.marker}: lines {fn.first}-{fn.last} are not inside {lo}-{hi}")
         return out
 
     def _coverage(self, plan: LetterPlan) -> list[str]:
         out: list[str] = []
-        asked = [n for it in plan.items if it.role == "question" for n in _expand(it.numbers)]
-        answered = {n for it in plan.items if it.role == "answer" for n in _expand(it.numbers)}
+        asked = [n for q in plan.questions for n in _expand(q.numbers)]
+        answered = {n for a in plan.answers for n in _expand(a.numbers)}
         if plan.kind == "answers":
             missing = [n for n in dict.fromkeys(asked) if n not in answered]
             if missing:
@@ -150,13 +159,13 @@ class PlanContext:
             extra = sorted(answered - set(asked), key=_num_key)
             if extra:
                 out.append(f"answer(s) to {', '.join(extra)} match no question: check the question numbers")
-        covered = [(it.first_line, it.last_line) for it in plan.items]
-        covered += [(fn.first_line, fn.last_line) for fn in plan.footnotes]
-        headed = {self.layout.heading_above(it.first_line - 1, _expand(it.numbers)) for it in plan.items
-                  if self.first_line <= it.first_line <= self.last_line}
-        if plan.items:
-            first = min(it.first_line for it in plan.items)
-            last = max(it.last_line for it in plan.items)
+        items = [it for _, it in plan.in_order()]
+        covered = [(it.first, it.last) for it in items] + [(fn.first, fn.last) for fn in plan.footnotes]
+        headed = {self.layout.heading_above(it.first - 1, _expand(it.numbers)) for it in items
+                  if self.first_line <= it.first <= self.last_line}
+        if items:
+            first = min(it.first for it in items)
+            last = max(it.last for it in items)
             loose = [n for n in range(first, last + 1) if self._is_text(n) and not any(a <= n <= b for a, b in covered)
                      and not self._is_heading(n) and n - 1 not in headed]
             if loose:
@@ -177,11 +186,9 @@ class PlanContext:
         return any(self._is_text(n) for n in range(first, last + 1))
 
 
-def _expand(numbers: list[str]) -> list[str]:
-    out: list[str] = []
-    for n in numbers:
-        out.extend(parse_numbers(n) or (n.strip(),))
-    return out
+def _expand(numbers: str) -> list[str]:
+    """The numbers of a printed list ("4 t/m 7" -> 4, 5, 6, 7)."""
+    return list(parse_numbers(numbers))
 
 
 def _num_key(n: str) -> tuple[int, str]:
@@ -237,14 +244,16 @@ def _anchor(layout: Layout, line: int, words: str | None, *, end: bool) -> int |
     return info.start + (found[-1].end() if end else found[0].start())
 
 
-def _item_range(layout: Layout, item: PlanItem) -> tuple[int, int] | None:
-    """The character range of an item's lines: body text only, a same-line heading skipped, anchors applied."""
-    rng = _line_range(layout, item.first_line, item.last_line)
+def _item_range(layout: Layout, item: PlanItem, cuts: list[PlanCut]) -> tuple[int, int] | None:
+    """The character range of an item's lines: body text only, a same-line heading skipped, cuts applied."""
+    rng = _line_range(layout, item.first, item.last)
     if rng is None:
         return None
     start, end = rng
-    first = _anchor(layout, layout.document.line_at(start), item.first_words, end=False)
-    last = _anchor(layout, layout.document.line_at(end - 1), item.last_words, end=True)
+    starts = {c.line: c.words for c in cuts if c.side == "start"}
+    ends = {c.line: c.words for c in cuts if c.side == "end"}
+    first = _anchor(layout, layout.document.line_at(start), starts.get(item.first), end=False)
+    last = _anchor(layout, layout.document.line_at(end - 1), ends.get(item.last), end=True)
     start = first if first is not None and first >= start else start
     end = last if last is not None and start < last <= end else end
     return start, end
@@ -285,16 +294,16 @@ def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejec
     raw = layout.document.text
     rejected: list[Rejected] = []
     items: list[PlannedItem] = []
-    for it in plan.items:
-        rng = _item_range(layout, it)
-        if rng is None:
-            continue
+    for role, it in plan.in_order():
+        rng = _item_range(layout, it, plan.cuts)
         numbers = tuple(dict.fromkeys(_expand(it.numbers)))
+        if rng is None or not numbers:
+            continue
         heading = _heading_before(layout, layout.document.line_at(rng[0]) + 1, numbers)
-        items.append(PlannedItem(it.role, numbers, rng[0], rng[1], heading))
+        items.append(PlannedItem(role, numbers, rng[0], rng[1], heading))
     footnotes: list[PlannedFootnote] = []
     for fn in plan.footnotes:
-        lines = [i for i in range(fn.first_line - 1, fn.last_line) if layout.lines[i].role is not Role.BLANK]
+        lines = [i for i in range(fn.first - 1, fn.last) if layout.lines[i].role is not Role.BLANK]
         if lines:
             start = layout.lines[lines[0]].start
             found = re.match(rf"\s*\[?\s*{re.escape(fn.marker)}\s*[\]).]?\s*", raw[start : layout.lines[lines[0]].end])
