@@ -33,16 +33,35 @@ def _text_report(result: llmparse.Result, name: str) -> str:
     return "\n".join(lines)
 
 
-def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.strategy != "rules" and not (args.model and args.base_url) and not _env_endpoint():
+def _model(args: argparse.Namespace, err: TextIO) -> tuple[llmparse.Strategy, llmparse.LLMExtractor | None] | None:
+    """The strategy to run and the extractor for it; None after a one-line error (exit 2)."""
+    if args.strategy == "rules":
+        return "rules", None
+    if not (args.model or os.environ.get("LLMPARSE_MODEL")):
         if args.strategy == "llm":
-            err.write("llmparse: error: --strategy llm needs --model and --base-url (or LLMPARSE_MODEL and "
-                      "LLMPARSE_BASE_URL)\n")
-            return _FAILED
+            err.write("llmparse: error: --strategy llm needs --model (or LLMPARSE_MODEL) and an endpoint: "
+                      "--base-url (or LLMPARSE_BASE_URL), or OPENAI_API_KEY for OpenAI\n")
+            return None
         err.write("llmparse: no model endpoint configured; using the rules strategy\n")
-    strategy: llmparse.Strategy = (
-        "rules" if args.strategy == "auto" and not _env_endpoint() and not args.model else args.strategy
-    )
+        return "rules", None
+    options: dict[str, object] = {"max_reasks": args.max_reasks}
+    if args.mode:
+        options["mode"] = args.mode
+    if args.token_budget:
+        options["token_budget"] = args.token_budget
+    try:
+        llm = llmparse.LLMExtractor.from_env(model=args.model, base_url=args.base_url, **options)
+    except llmparse.ModelConfigError as exc:
+        err.write(f"llmparse: error: {exc}\n")
+        return None
+    return args.strategy, llm
+
+
+def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    chosen = _model(args, err)
+    if chosen is None:
+        return _FAILED
+    strategy, llm = chosen
     out_dir: Path | None = getattr(args, "out", None)
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -50,7 +69,7 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            result = llmparse.parse(path, strategy=strategy, model=args.model, base_url=args.base_url)
+            result = llmparse.parse(path, strategy=strategy, llm=llm)
         except llmparse.LLMParseError as exc:
             err.write(f"llmparse: {type(exc).__name__}: {exc}\n")
             failed += 1
@@ -79,11 +98,6 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _env_endpoint() -> bool:
-    return bool(os.environ.get("LLMPARSE_MODEL")) and bool(
-        os.environ.get("LLMPARSE_BASE_URL") or os.environ.get("OPENAI_API_KEY"))
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="llmparse", description="Parse Dutch answer letters (Kamervragen).")
     p.add_argument("--version", action="version", version=f"llmparse {llmparse.__version__}")
@@ -94,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--strategy", choices=["rules", "llm", "auto"], default="auto")
         sp.add_argument("--model", default=None, help="model name (default: $LLMPARSE_MODEL)")
         sp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (default: $LLMPARSE_BASE_URL)")
+        sp.add_argument("--mode", choices=["tools", "json_schema", "md_json"], default=None,
+                        help="how the model returns the plan (default: $LLMPARSE_MODE or tools)")
+        sp.add_argument("--max-reasks", type=int, default=2, help="re-asks for a plan that does not fit (2)")
+        sp.add_argument("--token-budget", type=int, default=None, help="most tokens one letter may spend")
         sp.add_argument("-v", "--verbose", action="store_true", help="also show info findings and log messages")
         if cmd == "parse":
             sp.add_argument("--format", choices=["json", "jsonl", "text"], default="json")
