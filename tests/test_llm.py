@@ -420,3 +420,13 @@ def test_aparse_retries_a_rate_limit(script: Script) -> None:
     result = asyncio.run(llmparse.aparse(EXAMPLE, strategy="llm", llm=_extractor(waits=waits)))
     assert waits == [2.0]
     assert result.usage.llm_calls == 2
+
+
+@pytest.mark.vcr
+@pytest.mark.parametrize("mode", ["json_schema", "md_json"])
+def test_other_modes_structure_the_example(script: Script, mode: str) -> None:
+    """Structured outputs (json_schema) and JSON in the text (md_json) give the same letter as tools."""
+    script(Action(f"rules-plan-{mode}"))
+    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(mode=mode))
+    assert [a.numbers for a in result.letter.answers] == [["1"], ["2"], ["3"], [str(n) for n in range(4, 16)]]
+    assert result.errors == []
