@@ -8,6 +8,10 @@ Catch ``LLMParseError`` to handle them all with one ``except``::
     │   ├── BinaryInputError       bytes that are not text (NUL bytes, control characters)
     │   ├── InputTooLargeError     larger than the configured maximum
     │   ├── UnsupportedFormatError a file type llmparse has no reader for
+    │   ├── MissingExtraError      a PDF or Word file, but its reader's extra is not installed
+    │   ├── UnreadableFileError    a PDF or Word file that cannot be read
+    │   │   ├── EncryptedFileError a password-protected PDF
+    │   │   └── NoTextLayerError   a scanned PDF: pages without text
     │   └── NotALetterError        text with no trace of written questions or their answers
     ├── ModelError                 the model path failed; carries the usage spent and the last completion
     │   ├── ModelConfigError       no model or endpoint configured, or the endpoint refused the request
@@ -32,15 +36,19 @@ __all__ = [
     "BudgetExceededError",
     "ChecksFailedError",
     "EmptyInputError",
+    "EncryptedFileError",
     "InputError",
     "InputTooLargeError",
     "LLMParseError",
+    "MissingExtraError",
     "ModelConfigError",
     "ModelError",
     "ModelOutputError",
     "ModelTransportError",
+    "NoTextLayerError",
     "NotALetterError",
     "TruncatedOutputError",
+    "UnreadableFileError",
     "UnsupportedFormatError",
 ]
 
@@ -74,6 +82,23 @@ class InputTooLargeError(InputError):
 
 class UnsupportedFormatError(InputError):
     """Raised for a file type without a reader (only .txt and .md are read as text today)."""
+
+
+class MissingExtraError(InputError):
+    """Raised for a .pdf or .docx file when its reader is not installed; the message names the extra
+    (``pip install 'llmparse[pdf]'`` or ``'llmparse[docx]'``)."""
+
+
+class UnreadableFileError(InputError):
+    """Raised when a PDF or Word file is corrupt or truncated and its reader cannot open it."""
+
+
+class EncryptedFileError(UnreadableFileError):
+    """Raised for a password-protected PDF."""
+
+
+class NoTextLayerError(UnreadableFileError):
+    """Raised for a PDF whose pages hold no text (a scan): run OCR first."""
 
 
 class NotALetterError(InputError):
