@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from ._cache import ResultCache
 from ._checks import CODES
 from ._exceptions import (
     BinaryInputError,
@@ -22,8 +23,8 @@ from ._exceptions import (
     ModelError,
     ModelOutputError,
     ModelTransportError,
-    NoTextLayerError,
     NotALetterError,
+    NoTextLayerError,
     TruncatedOutputError,
     UnreadableFileError,
     UnsupportedFormatError,
@@ -72,6 +73,7 @@ __all__ = [
     "Provenance",
     "Question",
     "Result",
+    "ResultCache",
     "RetryPolicy",
     "Severity",
     "Source",

@@ -187,6 +187,7 @@ class Provenance(_Frozen):
         llmparse_version: the library version.
         schema_version: the version of this output schema.
         source: the input's name (file path), or None for text passed in directly.
+        cached: True when the result came from the cache (its usage is what it cost when it was made).
     """
 
     strategy: Literal["rules", "llm"]
@@ -195,6 +196,7 @@ class Provenance(_Frozen):
     llmparse_version: str
     schema_version: str = SCHEMA_VERSION
     source: str | None = None
+    cached: bool = False
 
 
 class Result(_Frozen):

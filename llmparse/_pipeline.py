@@ -10,10 +10,12 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 
 from ._assembly import assemble
+from ._cache import ResultCache
 from ._checks import run_checks
 from ._document import DEFAULT_MAX_CHARS, Document, load_document
 from ._exceptions import ChecksFailedError, ModelError, NotALetterError
 from ._extraction import LLMExtractor, RulesExtractor
+from ._extraction._prompts import prompt_version
 from ._layout import Layout, read_layout
 from ._models import Finding, Provenance, Result, Severity, Usage
 from ._plan import Extraction, Plan
@@ -105,6 +107,33 @@ def _start(source: Source, strategy: Strategy, llm: LLMExtractor | None, model: 
     return document, read_layout(document), llm
 
 
+def _cache_key(cache: ResultCache | None, document: Document, strategy: Strategy,
+               llm: LLMExtractor | None) -> str | None:
+    if cache is None:
+        return None
+    if strategy == "rules" or llm is None:
+        return cache.key(document.text, strategy="rules", model=None, mode=None, prompt_version=None,
+                         version=__version__)
+    return cache.key(document.text, strategy=strategy, model=llm.model, mode=llm.mode,
+                     prompt_version=prompt_version(), version=__version__)
+
+
+def _cached(cache: ResultCache | None, key: str | None, document: Document) -> Result | None:
+    if cache is None or key is None:
+        return None
+    hit = cache.get(key)
+    if hit is None:
+        return None
+    source = None if document.source.startswith("<") else document.source
+    return hit.model_copy(update={"provenance": hit.provenance.model_copy(update={"source": source, "cached": True})})
+
+
+def _store(cache: ResultCache | None, key: str | None, result: Result) -> None:
+    # a result kept because the model failed is not stored: the next run should try the model again
+    if cache is not None and key is not None and not any(f.code == "model.failed" for f in result.findings):
+        cache.put(key, result)
+
+
 def _end(document: Document, result: Result, strict: bool) -> Result:
     if strict and result.errors:
         raise ChecksFailedError(
@@ -123,6 +152,7 @@ def parse(
     base_url: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     strict: bool = False,
+    cache: ResultCache | None = None,
 ) -> Result:
     """Parse one letter into a ``Result``.
 
@@ -135,6 +165,8 @@ def parse(
         base_url: an OpenAI-compatible endpoint, when no ``llm`` is given (default: ``LLMPARSE_BASE_URL``).
         max_chars: the largest input accepted, in characters.
         strict: raise ``ChecksFailedError`` when the checks report an error finding.
+        cache: a ``ResultCache``: a result made before for the same text and settings is returned from it
+            (``provenance.cached`` is then True) and new results are stored in it.
 
     Raises:
         InputError: the source is empty, binary, too large, of an unsupported type, or not a letter.
@@ -142,15 +174,21 @@ def parse(
         ChecksFailedError: ``strict=True`` and the result has error findings.
     """
     document, layout, llm = _start(source, strategy, llm, model, base_url, max_chars)
+    key = _cache_key(cache, document, strategy, llm)
+    hit = _cached(cache, key, document)
+    if hit is not None:
+        return _end(document, hit, strict)
     if strategy == "llm" and llm is not None:
-        return _end(document, _finish(document, layout, llm.extract(document, layout)), strict)
-    result = _finish(document, layout, RulesExtractor().extract(document, layout))
-    if strategy == "auto" and llm is not None and not result.ok:
-        try:
-            model_result: Result | ModelError = _finish(document, layout, llm.extract(document, layout))
-        except ModelError as exc:
-            model_result = exc
-        result = _choose(document, result, model_result)
+        result = _finish(document, layout, llm.extract(document, layout))
+    else:
+        result = _finish(document, layout, RulesExtractor().extract(document, layout))
+        if strategy == "auto" and llm is not None and not result.ok:
+            try:
+                model_result: Result | ModelError = _finish(document, layout, llm.extract(document, layout))
+            except ModelError as exc:
+                model_result = exc
+            result = _choose(document, result, model_result)
+    _store(cache, key, result)
     return _end(document, result, strict)
 
 
@@ -163,16 +201,23 @@ async def aparse(
     base_url: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     strict: bool = False,
+    cache: ResultCache | None = None,
 ) -> Result:
     """The async twin of ``parse``: the same arguments and result, the model called through ``AsyncOpenAI``."""
     document, layout, llm = _start(source, strategy, llm, model, base_url, max_chars)
+    key = _cache_key(cache, document, strategy, llm)
+    hit = _cached(cache, key, document)
+    if hit is not None:
+        return _end(document, hit, strict)
     if strategy == "llm" and llm is not None:
-        return _end(document, _finish(document, layout, await llm.aextract(document, layout)), strict)
-    result = _finish(document, layout, RulesExtractor().extract(document, layout))
-    if strategy == "auto" and llm is not None and not result.ok:
-        try:
-            model_result: Result | ModelError = _finish(document, layout, await llm.aextract(document, layout))
-        except ModelError as exc:
-            model_result = exc
-        result = _choose(document, result, model_result)
+        result = _finish(document, layout, await llm.aextract(document, layout))
+    else:
+        result = _finish(document, layout, RulesExtractor().extract(document, layout))
+        if strategy == "auto" and llm is not None and not result.ok:
+            try:
+                model_result: Result | ModelError = _finish(document, layout, await llm.aextract(document, layout))
+            except ModelError as exc:
+                model_result = exc
+            result = _choose(document, result, model_result)
+    _store(cache, key, result)
     return _end(document, result, strict)

@@ -10,7 +10,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "llmparse"
 
 # In flow order. A module may import (at run time) only modules that come earlier in this list.
-FLOW = ["_exceptions", "_types", "_models", "_document", "_layout", "_plan", "_extraction", "_assembly",
+FLOW = ["_exceptions", "_types", "_models", "_cache", "_document", "_layout", "_plan", "_extraction", "_assembly",
         "_checks", "_pipeline", "__init__", "_cli"]
 
 
