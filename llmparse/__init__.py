@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from ._batch import Outcome, aparse_many, parse_many
 from ._cache import ResultCache
 from ._checks import CODES
 from ._exceptions import (
@@ -69,6 +70,7 @@ __all__ = [
     "ModelTransportError",
     "NoTextLayerError",
     "NotALetterError",
+    "Outcome",
     "Person",
     "Provenance",
     "Question",
@@ -84,7 +86,9 @@ __all__ = [
     "Usage",
     "__version__",
     "aparse",
+    "aparse_many",
     "parse",
+    "parse_many",
     "result_schema",
 ]
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 import llmparse
+from llmparse import batch
 
 _FAILED = 2
 
@@ -62,40 +63,59 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if chosen is None:
         return _FAILED
     strategy, llm = chosen
+    files, missing = batch.expand_inputs(args.files)
+    for item in missing:
+        err.write(f"llmparse: InputError: {item}: no such file, folder or matching pattern\n")
+    results: Path | None = getattr(args, "output", None)
+    if results is not None and getattr(args, "resume", False):
+        done = batch.done_sources(results)
+        files = [f for f in files if str(f) not in done]
     out_dir: Path | None = getattr(args, "out", None)
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
-    failed = 0
-    for name in args.files:
-        path = Path(name)
-        try:
-            result = llmparse.parse(path, strategy=strategy, llm=llm)
-        except llmparse.LLMParseError as exc:
-            err.write(f"llmparse: {type(exc).__name__}: {exc}\n")
-            failed += 1
-            continue
-        if args.command == "check":
-            for f in result.findings:
-                if f.severity is not llmparse.Severity.INFO or args.verbose:
-                    out.write(f"{name}: {f.severity.value}: {f.code}: {f.message}\n")
-            failed_checks = bool(result.errors)
-            args.any_error = args.any_error or failed_checks
-            continue
-        if args.format == "json":
-            payload = result.model_dump_json(indent=2)
-        elif args.format == "jsonl":
-            payload = result.model_dump_json()
-        else:
-            payload = _text_report(result, name)
-        if out_dir:
-            (out_dir / f"{path.name}.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        else:
-            out.write(payload + "\n")
-    if failed:
+    cache = None if args.no_cache or strategy == "rules" else llmparse.ResultCache(args.cache_dir)
+    summary = batch.Summary()
+    progress = err.isatty() and len(files) > 1
+    sink = results.open("a", encoding="utf-8") if results is not None else None
+    try:
+        for outcome in llmparse.parse_many(files, concurrency=args.concurrency, strategy=strategy, llm=llm,
+                                           cache=cache):
+            summary.add(outcome)
+            if sink is not None:
+                sink.write(outcome.to_json() + "\n")
+                sink.flush()  # one complete line per letter: a killed run loses nothing finished
+            if outcome.result is None:
+                err.write(f"llmparse: {outcome.error_type}: {outcome.error}\n")
+            else:
+                _emit(args, outcome.result, Path(outcome.source), out_dir, out)
+            if progress:
+                err.write("\r" + summary.progress(len(files)))
+    finally:
+        if sink is not None:
+            sink.close()
+    if progress:
+        err.write("\n")
+    if len(files) > 1 or results is not None:
+        err.write(summary.report() + "\n")
+    if summary.failures or missing:
         return _FAILED
-    if args.command == "check" and args.any_error:
-        return 1
-    return 0
+    return 1 if args.command == "check" and summary.with_errors else 0
+
+
+def _emit(args: argparse.Namespace, result: llmparse.Result, path: Path, out_dir: Path | None, out: TextIO) -> None:
+    """Write one result as the command and format ask."""
+    if args.command == "check":
+        for f in result.findings:
+            if f.severity is not llmparse.Severity.INFO or args.verbose:
+                out.write(f"{path}: {f.severity.value}: {f.code}: {f.message}\n")
+        return
+    if out_dir:
+        (out_dir / f"{path.name}.json").write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    elif getattr(args, "output", None) is None:
+        if args.format == "text":
+            out.write(_text_report(result, str(path)) + "\n")
+        else:
+            out.write(result.model_dump_json(indent=2 if args.format == "json" else None) + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,10 +133,16 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--max-reasks", type=int, default=2, help="re-asks for a plan that does not fit (2)")
         sp.add_argument("--token-budget", type=int, default=None, help="most tokens one letter may spend")
         sp.add_argument("-v", "--verbose", action="store_true", help="also show info findings and log messages")
+        sp.add_argument("--concurrency", type=int, default=8, help="letters in flight at once (8)")
+        sp.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+        sp.add_argument("--cache-dir", type=Path, default=None, help="the cache folder (~/.cache/llmparse)")
         if cmd == "parse":
             sp.add_argument("--format", choices=["json", "jsonl", "text"], default="json")
             sp.add_argument("--out", type=Path, default=None, metavar="DIR",
                             help="write DIR/<input file name>.json for each input")
+            sp.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                            help="append one JSON line per letter to FILE (results and errors)")
+            sp.add_argument("--resume", action="store_true", help="with --output: skip letters FILE already holds")
     sub.add_parser("schema", help="print the JSON Schema of the output")
     return p
 

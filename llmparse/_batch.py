@@ -1,0 +1,290 @@
+"""Batches: many letters through ``parse``, with bounded concurrency, one outcome per letter.
+
+``aparse_many`` runs ``aparse`` on each source with at most ``concurrency`` letters in flight (the model calls
+are what wait) and yields an ``Outcome`` per letter, in input order or as each completes. A letter that fails
+becomes an outcome holding its error: it never stops the batch or loses the other letters' results.
+``parse_many`` is the same for synchronous callers (it drives the async batch on a private event loop).
+
+The helpers below serve long runs from the command line: expanding folders and globs into files, and the
+JSONL results file that makes a run resumable (one complete line per letter, a torn last line repaired).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import json
+import logging
+import os
+import queue
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._cache import ResultCache
+from ._document import DEFAULT_MAX_CHARS
+from ._exceptions import LLMParseError
+from ._extraction import LLMExtractor
+from ._models import Result
+from ._pipeline import aparse, model_configured
+from ._types import Source, Strategy
+
+__all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "parse_many"]
+
+logger = logging.getLogger("llmparse")
+
+#: File types a folder is searched for.
+LETTER_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One letter of a batch: its result, or what stopped it.
+
+    Attributes:
+        index: the source's position in the input.
+        source: the source's name (its path, or ``<text 3>`` for text passed in directly).
+        result: the result, or None when the letter failed.
+        error_type: the error's class name (``NotALetterError``), or None.
+        error: the error's one-line message, or None.
+    """
+
+    index: int
+    source: str
+    result: Result | None = None
+    error_type: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the letter has a result."""
+        return self.result is not None
+
+    def to_json(self) -> str:
+        """One JSONL line: the Result's JSON, or ``{"source", "error": {"type", "message"}}``."""
+        if self.result is not None:
+            return self.result.model_dump_json()
+        return json.dumps({"source": self.source, "error": {"type": self.error_type, "message": self.error}},
+                          ensure_ascii=False)
+
+
+def _name(index: int, source: Source) -> str:
+    if isinstance(source, (str, bytes, bytearray, memoryview)):
+        return f"<{'text' if isinstance(source, str) else 'bytes'} {index}>"
+    return os.fspath(source)
+
+
+async def _one(index: int, source: Source, options: dict[str, Any], gate: asyncio.Semaphore) -> Outcome:
+    name = _name(index, source)
+    async with gate:
+        try:
+            result = await aparse(source, **options)
+        except LLMParseError as exc:
+            return Outcome(index, name, error_type=type(exc).__name__, error=str(exc))
+        except Exception as exc:  # a bug must not cost the rest of the batch its results
+            logger.exception("%s: unexpected error", name)
+            return Outcome(index, name, error_type=type(exc).__name__, error=f"unexpected error: {exc}")
+    if result.provenance.source is None and not name.startswith("<"):
+        result = result.model_copy(update={"provenance": result.provenance.model_copy(update={"source": name})})
+    return Outcome(index, name, result)
+
+
+async def aparse_many(
+    sources: Iterable[Source],
+    *,
+    concurrency: int = 8,
+    ordered: bool = True,
+    strategy: Strategy = "auto",
+    llm: LLMExtractor | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    cache: ResultCache | None = None,
+) -> AsyncIterator[Outcome]:
+    """Parse many letters, at most ``concurrency`` at a time; yields one ``Outcome`` per source.
+
+    Args:
+        sources: texts, bytes or paths; consumed lazily, so a generator over a huge archive is fine.
+        concurrency: letters in flight at once (what bounds the model calls).
+        ordered: yield in input order (True) or as each letter completes (False).
+        strategy, llm, model, base_url, max_chars, cache: as for ``parse``.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        llm = LLMExtractor.from_env(model=model, base_url=base_url)
+    options: dict[str, Any] = {"strategy": strategy, "llm": llm, "max_chars": max_chars, "cache": cache}
+    gate = asyncio.Semaphore(concurrency)
+    window = concurrency * 2  # tasks created ahead of the gate; bounds memory on huge inputs
+    pending: set[asyncio.Task[Outcome]] = set()
+    ready: dict[int, Outcome] = {}
+    next_index = 0
+    feed = iter(enumerate(sources))
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < window:
+            item = next(feed, None)
+            if item is None:
+                exhausted = True
+                break
+            pending.add(asyncio.ensure_future(_one(item[0], item[1], options, gate)))
+        if not pending:
+            break
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            outcome = task.result()
+            if not ordered:
+                yield outcome
+            else:
+                ready[outcome.index] = outcome
+        while next_index in ready:
+            yield ready.pop(next_index)
+            next_index += 1
+
+
+def parse_many(
+    sources: Iterable[Source],
+    *,
+    concurrency: int = 8,
+    ordered: bool = True,
+    strategy: Strategy = "auto",
+    llm: LLMExtractor | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    cache: ResultCache | None = None,
+) -> Iterator[Outcome]:
+    """The synchronous face of ``aparse_many``: the same arguments and outcomes, as a plain iterator."""
+    outcomes: queue.Queue[Outcome | BaseException | None] = queue.Queue(maxsize=concurrency * 2)
+    stop = threading.Event()
+
+    async def pump() -> None:
+        async for outcome in aparse_many(sources, concurrency=concurrency, ordered=ordered, strategy=strategy,
+                                         llm=llm, model=model, base_url=base_url, max_chars=max_chars,
+                                         cache=cache):
+            while not stop.is_set():
+                try:
+                    outcomes.put(outcome, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set():
+                return
+
+    def run() -> None:
+        try:
+            asyncio.run(pump())
+        except BaseException as exc:  # handed to the caller's thread
+            outcomes.put(exc)
+        finally:
+            outcomes.put(None)
+
+    worker = threading.Thread(target=run, name="llmparse-batch", daemon=True)
+    worker.start()
+    try:
+        while (item := outcomes.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+# --- long runs from the command line -------------------------------------------------------------------
+
+
+def expand_inputs(inputs: Iterable[str]) -> tuple[list[Path], list[str]]:
+    """Files from paths, folders (searched for letter files) and glob patterns; and the inputs that matched
+    nothing."""
+    files: list[Path] = []
+    missing: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LETTER_SUFFIXES))
+        elif path.exists():
+            files.append(path)
+        elif glob.has_magic(item):
+            found = sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file())
+            if found:
+                files.extend(found)
+            else:
+                missing.append(item)
+        else:
+            missing.append(item)
+    return list(dict.fromkeys(files)), missing
+
+
+def done_sources(results: Path) -> set[str]:
+    """The sources a JSONL results file already holds a result for; a torn last line is cut off.
+
+    A run killed while writing leaves at most one incomplete line at the end. It is removed, so the resumed
+    run appends whole lines only. Error lines do not count as done: a resumed run tries those letters again.
+    """
+    if not results.exists():
+        return set()
+    data = results.read_bytes()
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        with results.open("r+b") as handle:
+            handle.truncate(cut)
+        data = data[:cut]
+    done: set[str] = set()
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        source = (record.get("provenance") or {}).get("source") if isinstance(record, dict) else None
+        if source:
+            done.add(source)
+    return done
+
+
+@dataclass
+class Summary:
+    """What a run did: letters by kind, error findings, model calls and tokens, cache hits, failures."""
+
+    letters: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    with_errors: int = 0
+    findings: int = 0
+    llm_calls: int = 0
+    tokens: int = 0
+    cache_hits: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, outcome: Outcome) -> None:
+        """Count one outcome."""
+        self.letters += 1
+        if outcome.result is None:
+            self.failures.append(f"{outcome.source}: {outcome.error_type}: {outcome.error}")
+            return
+        result = outcome.result
+        self.kinds[result.letter.kind] += 1
+        self.findings += len(result.findings)
+        self.with_errors += bool(result.errors)
+        if result.provenance.cached:
+            self.cache_hits += 1
+        else:
+            self.llm_calls += result.usage.llm_calls
+            self.tokens += result.usage.prompt_tokens + result.usage.completion_tokens
+
+    def progress(self, total: int) -> str:
+        """One status line for a progress display."""
+        return (f"letters {self.letters}/{total}  with errors {self.with_errors}  findings {self.findings}  "
+                f"model calls {self.llm_calls}  tokens {self.tokens:,}  failed {len(self.failures)}")
+
+    def report(self) -> str:
+        """The end-of-run summary, a few lines."""
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.kinds.items())) or "none"
+        lines = [f"letters {self.letters}: {kinds}; {len(self.failures)} failed",
+                 f"letters with error findings {self.with_errors}; findings {self.findings}",
+                 f"model calls {self.llm_calls}; tokens {self.tokens:,}; cache hits {self.cache_hits}"]
+        lines.extend(f"failed: {f}" for f in self.failures[:20])
+        if len(self.failures) > 20:
+            lines.append(f"... and {len(self.failures) - 20} more failures")
+        return "\n".join(lines)
