@@ -102,6 +102,32 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 1 if args.command == "check" and summary.with_errors else 0
 
 
+def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``batch prepare`` and ``batch collect``."""
+    if args.batch_command == "prepare":
+        if not args.model:
+            err.write("llmparse: error: batch prepare needs --model (or LLMPARSE_MODEL)\n")
+            return _FAILED
+        files, missing = batch.expand_inputs(args.files)
+        with args.output.open("w", encoding="utf-8") as sink:
+            for request in batch.prepare_requests(files, model=args.model):
+                sink.write(json.dumps(request, ensure_ascii=False) + "\n")
+        err.write(f"llmparse: wrote {len(files)} request(s) to {args.output}\n")
+        return _FAILED if missing else 0
+    reruns = 0
+    sink = args.output.open("w", encoding="utf-8") if args.output else out
+    with args.batch_output.open(encoding="utf-8") as lines:
+        for kind, item in batch.collect_outputs(lines, root=args.root):
+            if kind == "result":
+                sink.write(item.model_dump_json() + "\n")
+            else:
+                reruns += 1
+                err.write(f"llmparse: needs a live re-run: {item.source}: {item.reason}\n")
+    if sink is not out:
+        sink.close()
+    return 1 if reruns else 0
+
+
 def _emit(args: argparse.Namespace, result: llmparse.Result, path: Path, out_dir: Path | None, out: TextIO) -> None:
     """Write one result as the command and format ask."""
     if args.command == "check":
@@ -144,6 +170,19 @@ def _parser() -> argparse.ArgumentParser:
                             help="append one JSON line per letter to FILE (results and errors)")
             sp.add_argument("--resume", action="store_true", help="with --output: skip letters FILE already holds")
     sub.add_parser("schema", help="print the JSON Schema of the output")
+    cache = sub.add_parser("cache", help="manage the result cache")
+    cache.add_argument("action", choices=["clear", "path"])
+    cache.add_argument("--cache-dir", type=Path, default=None)
+    bt = sub.add_parser("batch", help="the OpenAI Batch API: prepare requests, collect outputs")
+    bsub = bt.add_subparsers(dest="batch_command", required=True)
+    prep = bsub.add_parser("prepare", help="write /v1/chat/completions batch lines for letters")
+    prep.add_argument("files", nargs="+", metavar="INPUTS")
+    prep.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    prep.add_argument("--model", default=os.environ.get("LLMPARSE_MODEL"))
+    coll = bsub.add_parser("collect", help="validate, assemble and check a batch output file")
+    coll.add_argument("batch_output", type=Path, metavar="OUTPUT")
+    coll.add_argument("-o", "--output", type=Path, default=None, metavar="FILE", help="results JSONL (stdout)")
+    coll.add_argument("--root", type=Path, default=None, help="folder the letters' paths are relative to")
     return p
 
 
@@ -155,6 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         sys.stdout.write(json.dumps(llmparse.result_schema(), indent=2) + "\n")
         return 0
+    if args.command == "cache":
+        store = llmparse.ResultCache(args.cache_dir)
+        sys.stdout.write(f"{store.folder}\n" if args.action == "path" else f"removed {store.clear()} entries\n")
+        return 0
+    if args.command == "batch":
+        return _batch(args, sys.stdout, sys.stderr)
     args.any_error = False
     try:
         return _parse_files(args, sys.stdout, sys.stderr)

@@ -23,6 +23,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 DEFAULT_PORT = 18765
@@ -137,6 +138,24 @@ def completion(request: dict[str, Any], action: Action, number: int) -> dict[str
     }
 
 
+def answer_batch(requests: list[dict[str, Any]], actions: dict[str, Action] | None = None) -> list[dict[str, Any]]:
+    """Batch API output lines for batch request lines, as the server would answer each request.
+
+    ``actions`` maps a ``custom_id`` to what the model does for it (default: the rules' plan).
+    """
+    out: list[dict[str, Any]] = []
+    for n, request in enumerate(requests, start=1):
+        action = (actions or {}).get(request["custom_id"], Action("rules-plan"))
+        if action.status != 200:
+            response = {"status_code": action.status, "request_id": f"req_{n}",
+                        "body": {"error": {"message": f"scripted {action.status}"}}}
+        else:
+            response = {"status_code": 200, "request_id": f"req_{n}", "body": completion(request["body"], action, n)}
+        out.append({"id": f"batch_req_{n}", "custom_id": request["custom_id"], "response": response, "error": None,
+                    HEADER: f"tests/model_server.py, scripted: {action.name}"})
+    return out
+
+
 class ModelServer:
     """The server, run in a background thread on 127.0.0.1."""
 
@@ -208,7 +227,14 @@ def main() -> None:
     """Serve until interrupted (for trying the command line by hand)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--batch", type=Path, default=None, help="answer a Batch API requests file instead")
+    parser.add_argument("-o", "--output", type=Path, default=None, help="where --batch writes its output")
     args = parser.parse_args()
+    if args.batch is not None:
+        requests = [json.loads(line) for line in args.batch.read_text(encoding="utf-8").splitlines() if line]
+        lines = [json.dumps(r, ensure_ascii=False) for r in answer_batch(requests)]
+        (args.output or args.batch.with_suffix(".output.jsonl")).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return
     server = ModelServer(args.port).start()
     print(f"scripted model server on {server.base_url} (answers with the rules' plan); Ctrl-C stops it")
     try:

@@ -105,6 +105,8 @@ class PlanContext:
         last_line: the last line shown in this call.
         attempts: how many plans were reviewed so far.
         feedback: the feedback given for each rejected plan, in order (for tests and logs).
+        coverage: whether coverage faults are sent back on the first attempt (not when nothing can be
+            sent back, as when collecting a batch).
     """
 
     layout: Layout
@@ -112,12 +114,13 @@ class PlanContext:
     last_line: int
     attempts: int = 0
     feedback: list[str] = field(default_factory=list)
+    coverage: bool = True
 
     def review(self, plan: LetterPlan) -> None:
         """Raise ``ValueError`` with concrete feedback when the plan does not fit the letter."""
         self.attempts += 1
         hard = self._structure(plan)
-        soft = self._coverage(plan) if not hard and self.attempts == 1 else []
+        soft = self._coverage(plan) if not hard and self.coverage and self.attempts == 1 else []
         problems = hard + soft
         if problems:
             message = "The plan does not fit the letter:\n" + "\n".join(f"- {p}" for p in problems)

@@ -1,0 +1,122 @@
+"""The OpenAI Batch API: half-price backfills, prepared and collected offline.
+
+``prepare_requests`` turns letters into ``/v1/chat/completions`` batch lines (one per letter, ``custom_id``
+naming the letter's file) that ask for the plan with strict structured outputs. After OpenAI has run the
+batch, ``collect_outputs`` reads its output lines, validates each plan against its letter, assembles and
+checks it, and lists the letters that need a live re-run (a failed request, a completion that is no valid
+plan): nothing is re-asked here, because a batch cannot hold a conversation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._document import load_document
+from ._exceptions import LLMParseError
+from ._extraction._prompts import prompt_version, render_messages
+from ._extraction._schema import LetterPlan, PlanContext, plan_to_internal
+from ._layout import read_layout
+from ._models import Usage
+from ._pipeline import _finish
+from ._plan import Extraction
+
+__all__ = ["Rerun", "collect_outputs", "prepare_requests"]
+
+
+def _response_format() -> dict[str, Any]:
+    return {"type": "json_schema",
+            "json_schema": {"name": "LetterPlan", "strict": True, "schema": LetterPlan.model_json_schema()}}
+
+
+def prepare_requests(
+    paths: Iterable[Path], *, model: str, max_completion_tokens: int = 4_000
+) -> Iterator[dict[str, Any]]:
+    """One batch request line per letter (``custom_id`` is the letter's path); letters that cannot be read
+    raise their ``InputError``."""
+    for path in paths:
+        layout = read_layout(load_document(path))
+        yield {
+            "custom_id": str(path),
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": {"model": model, "messages": render_messages(layout, 1, len(layout.lines)),
+                     "response_format": _response_format(), "temperature": 0,
+                     "max_tokens": max_completion_tokens},
+        }
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """A letter the batch did not structure, and why: it needs a live run (``llmparse parse --strategy llm``)."""
+
+    source: str
+    reason: str
+
+
+def _usage(body: dict[str, Any]) -> Usage:
+    usage = body.get("usage") or {}
+    details = usage.get("prompt_tokens_details") or {}
+    return Usage(llm_calls=1, prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                 completion_tokens=int(usage.get("completion_tokens") or 0),
+                 cached_tokens=int(details.get("cached_tokens") or 0))
+
+
+def collect_outputs(lines: Iterable[str], *, model: str | None = None,
+                    root: Path | None = None) -> Iterator[tuple[str, Any]]:
+    """Results from batch output lines: yields ``("result", Result)`` or ``("rerun", Rerun)`` per line.
+
+    Args:
+        lines: the batch output file's lines.
+        model: the model name for provenance (default: the one the output names).
+        root: the folder the ``custom_id`` paths are relative to (default: the current folder).
+    """
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            source = str(record["custom_id"])
+        except (ValueError, KeyError, TypeError):
+            yield "rerun", Rerun("<unreadable line>", f"not a batch output line: {line[:80]!r}")
+            continue
+        response = record.get("response") or {}
+        if record.get("error") or response.get("status_code") != 200:
+            reason = (record.get("error") or {}).get("message") or f"HTTP {response.get('status_code')}"
+            yield "rerun", Rerun(source, f"the request failed: {reason}")
+            continue
+        body = response.get("body") or {}
+        try:
+            choice = body["choices"][0]
+            content = choice["message"]["content"]
+        except (KeyError, IndexError, TypeError):
+            yield "rerun", Rerun(source, "the response holds no completion")
+            continue
+        if choice.get("finish_reason") == "length":
+            yield "rerun", Rerun(source, "the completion was cut off at its token limit")
+            continue
+        path = (root / source) if root is not None else Path(source)
+        try:
+            document = load_document(path)
+        except LLMParseError as exc:
+            yield "rerun", Rerun(source, f"the letter cannot be read: {exc}")
+            continue
+        layout = read_layout(document)
+        context = PlanContext(layout, 1, len(layout.lines), coverage=False)
+        try:
+            plan = LetterPlan.model_validate_json(content or "", context={"plan_context": context})
+        except ValidationError as exc:
+            yield "rerun", Rerun(source, f"the completion is no valid plan: {str(exc).splitlines()[0]}")
+            continue
+        internal, rejected = plan_to_internal(layout, plan)
+        extraction = Extraction(internal, "llm", _usage(body), model or body.get("model"), prompt_version(),
+                                tuple(rejected))
+        try:
+            yield "result", _finish(document, layout, extraction)
+        except LLMParseError as exc:
+            yield "rerun", Rerun(source, str(exc))
