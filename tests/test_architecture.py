@@ -10,8 +10,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "llmparse"
 
 # In flow order. A module may import (at run time) only modules that come earlier in this list.
-FLOW = ["_exceptions", "_types", "_models", "_cache", "_readers", "_document", "_layout", "_plan", "_extraction", "_assembly",
-        "_checks", "_pipeline", "_batch", "_openai_batch", "batch", "__init__", "_cli"]
+FLOW = ["_exceptions", "_types", "_models", "_cache", "_readers", "_document", "_layout", "_plan", "_extraction",
+        "_assembly", "_checks", "_pipeline", "_batch", "_openai_batch", "batch", "__init__", "_cli"]
 
 
 def _module_of(path: Path) -> str:
