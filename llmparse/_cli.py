@@ -189,8 +189,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-                        format="llmparse: %(message)s")
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="llmparse: %(message)s")
+    if not verbose:  # the PDF reader warns about fonts and stray bytes it copes with; say nothing of it
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
     if args.command == "schema":
         sys.stdout.write(json.dumps(llmparse.result_schema(), indent=2) + "\n")
         return 0

@@ -23,6 +23,7 @@ from ._exceptions import (
     InputTooLargeError,
     UnsupportedFormatError,
 )
+from ._readers import read_docx, read_pdf
 from ._types import Source
 
 __all__ = ["DEFAULT_MAX_CHARS", "Document", "Line", "load_document", "read_source"]
@@ -31,6 +32,11 @@ __all__ = ["DEFAULT_MAX_CHARS", "Document", "Line", "load_document", "read_sourc
 DEFAULT_MAX_CHARS = 5_000_000
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown", ""})
+#: Files read by a reader of their own (see ``_readers``) rather than decoded as text.
+READERS = {".pdf": read_pdf, ".docx": read_docx}
+#: A PDF or Word file may hold this many bytes per character of ``max_chars``: fonts, images and zip
+#: overhead make them far larger than their text. Past it the file is refused before it is opened.
+BINARY_BYTES_PER_CHAR = 20
 
 # A markdown converter's page rule: a line of three or more dashes and nothing else.
 _PAGE_RULE = re.compile(r"[ \t]*-{3,}[ \t]*")
@@ -145,38 +151,50 @@ def _cp1252_ok(data: bytes) -> bool:
 def read_source(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[str, str]:
     """Read a source into raw text; returns ``(text, name)``.
 
-    A ``str`` is the letter's text; a path (``pathlib.Path`` or any ``os.PathLike``) is read from disk;
-    ``bytes`` are decoded as UTF-8 (with or without BOM), UTF-16 with a BOM, or cp1252.
+    A ``str`` is the letter's text; a path (``pathlib.Path`` or any ``os.PathLike``) is read from disk: .pdf
+    and .docx files through their readers (page breaks as form feeds), anything else as text; ``bytes`` are
+    decoded as UTF-8 (with or without BOM), UTF-16 with a BOM, or cp1252. Bytes are always text: a PDF's
+    bytes are refused with ``UnsupportedFormatError`` (pass its path instead), so no temporary file is made.
     """
     if isinstance(source, str):
         name = "<str>"
-        if len(source) > max_chars:
-            raise InputTooLargeError(f"{len(source):,} characters is over the limit of {max_chars:,}", source=name)
-        return source, name
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
+        text = source
+    elif isinstance(source, (bytes, bytearray, memoryview)):
         name = "<bytes>"
+        data = bytes(source)
+        if data.startswith(b"%PDF-"):
+            raise UnsupportedFormatError("is a PDF: pass its path to read it, not its bytes", source=name)
+        text = _decode(data, name)
     elif isinstance(source, PathLike):
         path = Path(source)
         name = str(path)
-        if path.suffix.lower() not in TEXT_SUFFIXES:
-            raise UnsupportedFormatError(
-                f"llmparse reads .txt and .md files; convert {path.suffix} files to text first", source=name
-            )
-        try:
-            size = path.stat().st_size
-            if size > 4 * max_chars:
-                raise InputTooLargeError(f"{size:,} bytes is over the limit of {max_chars:,} characters",
-                                         source=name)
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read the file: {exc.strerror or exc}", source=name) from exc
+        text = _read_path(path, name, max_chars)
     else:
         raise TypeError(f"source must be str, bytes or a path, not {type(source).__name__}")
-    text = _decode(data, name)
     if len(text) > max_chars:
         raise InputTooLargeError(f"{len(text):,} characters is over the limit of {max_chars:,}", source=name)
     return text, name
+
+
+def _read_path(path: Path, name: str, max_chars: int) -> str:
+    """A file's raw text: through its reader (.pdf, .docx) or decoded (text files), refusing huge files unread."""
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None and suffix not in TEXT_SUFFIXES:
+        raise UnsupportedFormatError(
+            f"llmparse reads .txt, .md, .pdf and .docx files; convert {path.suffix} files to one of those first",
+            source=name,
+        )
+    limit = (BINARY_BYTES_PER_CHAR if reader else 4) * max_chars
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputTooLargeError(
+                f"{size:,} bytes is over the limit for {max_chars:,} characters ({limit:,} bytes)", source=name
+            )
+        return reader(path, source=name) if reader else _decode(path.read_bytes(), name)
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", source=name) from exc
 
 
 def load_document(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> Document:

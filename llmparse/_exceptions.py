@@ -81,7 +81,8 @@ class InputTooLargeError(InputError):
 
 
 class UnsupportedFormatError(InputError):
-    """Raised for a file type without a reader (only .txt and .md are read as text today)."""
+    """Raised for a file type without a reader (llmparse reads .txt, .md, .pdf and .docx), or PDF bytes
+    passed without their path."""
 
 
 class MissingExtraError(InputError):

@@ -159,8 +159,9 @@ def answer_batch(requests: list[dict[str, Any]], actions: dict[str, Action] | No
 class ModelServer:
     """The server, run in a background thread on 127.0.0.1."""
 
-    def __init__(self, port: int = DEFAULT_PORT) -> None:
+    def __init__(self, port: int = DEFAULT_PORT, *, latency: float = 0.0) -> None:
         self.port = port
+        self.latency = latency  # seconds added to every answer (the concurrency bench)
         self.actions: deque[Action] = deque()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -194,8 +195,8 @@ class ModelServer:
                 length = int(self.headers.get("content-length", 0))
                 request = json.loads(self.rfile.read(length) or b"{}")
                 action = server._next(request)
-                if action.delay:
-                    time.sleep(action.delay)
+                if action.delay or server.latency:
+                    time.sleep(action.delay + server.latency)
                 if action.status != 200:
                     body = {"error": {"message": f"scripted {action.status}", "type": "scripted",
                                       "code": action.headers.pop("x-error-code", None)}}
@@ -227,6 +228,7 @@ def main() -> None:
     """Serve until interrupted (for trying the command line by hand)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--batch", type=Path, default=None, help="answer a Batch API requests file instead")
     parser.add_argument("-o", "--output", type=Path, default=None, help="where --batch writes its output")
     args = parser.parse_args()
@@ -235,7 +237,7 @@ def main() -> None:
         lines = [json.dumps(r, ensure_ascii=False) for r in answer_batch(requests)]
         (args.output or args.batch.with_suffix(".output.jsonl")).write_text("\n".join(lines) + "\n", encoding="utf-8")
         return
-    server = ModelServer(args.port).start()
+    server = ModelServer(args.port, latency=args.latency).start()
     print(f"scripted model server on {server.base_url} (answers with the rules' plan); Ctrl-C stops it")
     try:
         while True:

@@ -430,3 +430,24 @@ def test_other_modes_structure_the_example(script: Script, mode: str) -> None:
     result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(mode=mode))
     assert [a.numbers for a in result.letter.answers] == [["1"], ["2"], ["3"], [str(n) for n in range(4, 16)]]
     assert result.errors == []
+
+
+TEMPLATED = """Vragen van het lid Smit (D66) aan de Minister van Financiën over sjablonen (ingezonden 2 april 2025).
+Antwoord van Minister Koster (Financiën) (ontvangen 20 april 2025).
+Vraag 1
+Klopt het dat het formulier de tekst {{ 7 * 7 }} en {% for x in y %} toont?
+Antwoord 1
+Ja, die tekens {{ staan }} er letterlijk.
+"""
+
+
+@pytest.mark.vcr
+def test_letter_text_is_never_templated(script: Script, server: ModelServer | None) -> None:
+    """Jinja-like text in a letter reaches the model and the result exactly as printed."""
+    script(Action("rules-plan"))
+    result = llmparse.parse(TEMPLATED, strategy="llm", llm=_extractor())
+    assert "{{ 7 * 7 }}" in result.letter.questions[0].text
+    assert result.letter.answers[0].text == "Ja, die tekens {{ staan }} er letterlijk."
+    if server is None:
+        body = _cassette("test_letter_text_is_never_templated")["interactions"][0]["request"]["body"]
+        assert "{% for x in y %}" in json.loads(body)["messages"][1]["content"]

@@ -34,7 +34,7 @@ from .._layout import Layout
 from .._models import Usage
 from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Rejected
 from ._prompts import prompt_version, render_messages
-from ._schema import LetterPlan, PlanContext, plan_to_internal
+from ._schema import REVIEWING, LetterPlan, PlanContext, plan_to_internal
 
 __all__ = ["LLMExtractor", "RetryPolicy"]
 
@@ -346,8 +346,8 @@ class LLMExtractor:
     def _arguments(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> dict[str, Any]:
         remaining = None if self.token_budget is None else max(1, self.token_budget - meter.total)
         return {"model": self.model, "response_model": LetterPlan, "messages": messages,
-                "max_retries": self.max_reasks, "context": {"plan_context": context}, "temperature": 0,
-                "max_tokens": self.max_completion_tokens, "token_budget": remaining}
+                "max_retries": self.max_reasks, "temperature": 0, "max_tokens": self.max_completion_tokens,
+                "token_budget": remaining}
 
     def _spent(self, meter: _Meter) -> None:
         if self.token_budget is not None and meter.total > self.token_budget:
@@ -358,12 +358,15 @@ class LLMExtractor:
         from tenacity import Retrying
 
         client = self._instructor(self._openai(), meter)
+        reviewing = REVIEWING.set(context)
         try:
             for attempt in Retrying(sleep=self.retry.sleep, **self._retrying()):
                 with attempt:
                     plan: LetterPlan = client.chat.completions.create(**self._arguments(messages, context, meter))
         except Exception as exc:
             raise self._error(exc, meter, context) from exc
+        finally:
+            REVIEWING.reset(reviewing)
         self._spent(meter)
         return plan
 
@@ -379,6 +382,7 @@ class LLMExtractor:
                 sleep(seconds)  # a test's recorder
 
         client = self._instructor(self._async_openai(), meter)
+        reviewing = REVIEWING.set(context)
         try:
             async for attempt in AsyncRetrying(sleep=pause, **self._retrying()):
                 with attempt:
@@ -386,6 +390,8 @@ class LLMExtractor:
                         **self._arguments(messages, context, meter))
         except Exception as exc:
             raise self._error(exc, meter, context) from exc
+        finally:
+            REVIEWING.reset(reviewing)
         self._spent(meter)
         return plan
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Literal
@@ -26,7 +27,13 @@ from .._layout import Layout, Role, parse_numbers
 from .._models import Person
 from .._plan import Metadata, Plan, PlannedFootnote, PlannedItem, Rejected
 
-__all__ = ["LetterPlan", "PlanContext", "plan_to_internal"]
+__all__ = ["REVIEWING", "LetterPlan", "PlanContext", "plan_to_internal"]
+
+
+#: The plan under review for the current call. instructor renders every message as a Jinja template when it
+#: is given a validation context, and a letter's text must never be templated, so the context travels in a
+#: context variable instead (each call, thread and asyncio task sees its own).
+REVIEWING: ContextVar[PlanContext | None] = ContextVar("llmparse_reviewing", default=None)
 
 
 class _Strict(BaseModel):
@@ -89,9 +96,9 @@ class LetterPlan(_Strict):
 
     @model_validator(mode="after")
     def _check_against_document(self, info: ValidationInfo) -> LetterPlan:
-        context = info.context
-        if isinstance(context, dict) and isinstance(context.get("plan_context"), PlanContext):
-            context["plan_context"].review(self)
+        context = info.context.get("plan_context") if isinstance(info.context, dict) else REVIEWING.get()
+        if isinstance(context, PlanContext):
+            context.review(self)
         return self
 
 

@@ -1,0 +1,110 @@
+"""Concurrency of the model path, and the rules path in one process against a process pool.
+
+Part 1 starts the test suite's scripted model server (tests/model_server.py) in a subprocess with a fixed
+latency per answer (200 ms by default), then parses N letters (200 by default, the team's own short letters
+in tests/data/letters, cycled) with ``llmparse.parse_many(strategy="llm")`` at concurrency 1, 4 and 16. It
+prints the wall time against the ideal ``N x latency / concurrency`` as a ratio: 1.00 means the batch only
+waits for the model; what is above is llmparse's own overhead and queuing.
+
+Part 2 parses every corpus letter (../shared/corpus/letters) with the rules in this process and in a
+``ProcessPoolExecutor`` with one worker per core, and prints both times.
+
+    python bench/concurrency.py [--letters 200] [--latency 0.2] [--concurrency 1 4 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import llmparse  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the scripted server did not start on port {port}")
+
+
+def model_path(n: int, latency: float, levels: list[int]) -> None:
+    letters = sorted(p for p in (ROOT / "tests" / "data" / "letters").iterdir() if p.suffix in (".txt", ".md"))
+    texts = [letters[k % len(letters)].read_text(encoding="utf-8") for k in range(n)]
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tests.model_server", "--port", str(port), "--latency",
+                               str(latency)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(port)
+        print(f"model path: {n} letters, {latency * 1000:.0f} ms per answer, scripted server on port {port}")
+        print(f"{'concurrency':>11} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'calls':>6} {'failed':>6}")
+        for level in levels:
+            llm = llmparse.LLMExtractor("scripted", base_url=f"http://127.0.0.1:{port}/v1", api_key="bench",
+                                        timeout=60)
+            start = time.perf_counter()
+            outcomes = list(llmparse.parse_many(texts, concurrency=level, strategy="llm", llm=llm))
+            wall = time.perf_counter() - start
+            ideal = n * latency / level
+            calls = sum(o.result.usage.llm_calls for o in outcomes if o.result is not None)
+            failed = sum(1 for o in outcomes if o.result is None)
+            print(f"{level:>11} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>6.2f} {calls:>6} {failed:>6}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _rules(path: Path) -> int:
+    return len(llmparse.parse(path, strategy="rules").letter.questions)
+
+
+def rules_path() -> None:
+    shared = Path(os.environ.get("LLMPARSE_SHARED", ROOT.parent / "shared"))
+    paths = sorted((shared / "corpus" / "letters").glob("*"))
+    if not paths:
+        print(f"rules path: skipped, no corpus at {shared}")
+        return
+    start = time.perf_counter()
+    one = [_rules(p) for p in paths]
+    single = time.perf_counter() - start
+    workers = os.cpu_count() or 1
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pooled = list(pool.map(_rules, paths, chunksize=8))
+    pool_time = time.perf_counter() - start
+    assert one == pooled
+    print(f"rules path: {len(paths)} corpus letters; one process {single:.2f} s; "
+          f"process pool of {workers} {pool_time:.2f} s (pool start-up included)")
+
+
+def main() -> int:
+    """Run both parts and print their figures."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--letters", type=int, default=200)
+    ap.add_argument("--latency", type=float, default=0.2)
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    args = ap.parse_args()
+    model_path(args.letters, args.latency, args.concurrency)
+    rules_path()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
