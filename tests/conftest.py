@@ -25,10 +25,11 @@ def needs_shared() -> pytest.MarkDecorator:
 
 
 @pytest.fixture(autouse=True)
-def _no_model_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see a model endpoint from the developer's environment."""
-    for var in ("LLMPARSE_BASE_URL", "LLMPARSE_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never see a model endpoint from the developer's environment, nor the user's result cache."""
+    for var in ("LLMPARSE_BASE_URL", "LLMPARSE_MODEL", "LLMPARSE_MODE", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LLMPARSE_CACHE_DIR", str(tmp_path / "llmparse-cache"))
 
 
 # --- recorded model interactions ------------------------------------------------------------------------
