@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -80,9 +80,16 @@ class ResultCache:
             logger.warning("cache: could not write %s: %s", path, exc)
 
     def clear(self) -> int:
-        """Remove every entry; returns how many there were."""
+        """Remove every entry (and nothing else in the folder); returns how many entries there were."""
         if not self.folder.is_dir():
             return 0
-        count = sum(1 for _ in self.folder.rglob("*.json"))
-        shutil.rmtree(self.folder)
+        count = 0
+        for shard in self.folder.iterdir():
+            if not (shard.is_dir() and len(shard.name) == 2):
+                continue
+            for entry in shard.glob("*.json"):
+                count += not entry.name.startswith(".tmp-")
+                entry.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                shard.rmdir()
         return count

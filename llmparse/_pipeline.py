@@ -37,9 +37,10 @@ def model_configured(model: str | None = None) -> bool:
 
 
 def _is_letter(plan: Plan) -> bool:
+    # a case number or a date alone does not make a letter (a README may mention one); people asking or
+    # answering do, even without a printed question (an oral-questions cover sheet)
     md = plan.metadata
-    return bool(plan.items or plan.notice or md.askers or md.respondents or md.reference or md.submitted_on
-                or md.received_on or plan.kind == "notice")
+    return bool(plan.items or plan.notice or md.askers or md.respondents or plan.kind == "notice")
 
 
 def _finish(document: Document, layout: Layout, extraction: Extraction) -> Result:

@@ -16,6 +16,7 @@ the assembly, not the quality of any model. Every response carries the header
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import threading
@@ -71,11 +72,18 @@ def _letter_lines(messages: list[dict[str, Any]]) -> tuple[str, int]:
 
 def rules_plan(messages: list[dict[str, Any]]) -> dict[str, Any]:
     """The plan the rules extractor makes for the letter in the prompt, in ``LetterPlan`` form."""
+    text, first = _letter_lines(messages)
+    plan: dict[str, Any] = json.loads(_rules_plan(text, first))  # a copy: callers may change it
+    return plan
+
+
+@functools.lru_cache(maxsize=512)
+def _rules_plan(text: str, first: int) -> str:
+    # remembered per letter, so that a benchmark measures llmparse's overhead rather than this server's
     from llmparse._document import load_document
     from llmparse._extraction import RulesExtractor
     from llmparse._layout import read_layout
 
-    text, first = _letter_lines(messages)
     doc = load_document(text)
     layout = read_layout(doc)
     plan = RulesExtractor().extract(doc, layout).plan
@@ -87,7 +95,7 @@ def rules_plan(messages: list[dict[str, Any]]) -> dict[str, Any]:
     def item(it: Any) -> dict[str, Any]:
         return {"numbers": ", ".join(it.numbers), "first": line(it.start), "last": line(it.end - 1)}
 
-    return {
+    return json.dumps({
         "kind": plan.kind,
         "questions": [item(it) for it in plan.items if it.role == "question"],
         "answers": [item(it) for it in plan.items if it.role == "answer"],
@@ -100,7 +108,7 @@ def rules_plan(messages: list[dict[str, Any]]) -> dict[str, Any]:
         "respondents": [{"name": p.name, "party": p.party, "role": p.role} for p in md.respondents],
         "submitted_on": md.submitted_on.isoformat() if md.submitted_on else None,
         "received_on": md.received_on.isoformat() if md.received_on else None,
-    }
+    })
 
 
 def completion(request: dict[str, Any], action: Action, number: int) -> dict[str, Any]:
@@ -212,7 +220,11 @@ class ModelServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # the default backlog of 5 drops connections under concurrent load
+            daemon_threads = True
+
+        self._httpd = Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 

@@ -424,7 +424,8 @@ class LLMExtractor:
                                     usage=usage, last_completion=last)
         if isinstance(root, (openai.APITimeoutError, openai.APIConnectionError)):
             kind = "timed out" if isinstance(root, openai.APITimeoutError) else "could not be reached"
-            return ModelTransportError(f"the endpoint {self.base_url or 'api.openai.com'} {kind} after "
+            where = self.base_url or str(getattr(self._client, "base_url", "") or "api.openai.com")
+            return ModelTransportError(f"the endpoint {where} {kind} after "
                                        f"{meter.calls} call(s)", usage=usage, last_completion=last)
         if isinstance(exc, InstructorRetryException) or isinstance(root, (json.JSONDecodeError, ValueError)):
             last = last or _failed_completion(exc)

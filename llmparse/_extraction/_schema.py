@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Literal
 
+from instructor import OpenAISchema  # a ready response model: instructor builds its schema once, not per call
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 
 from .._layout import Layout, Role, parse_numbers
@@ -73,7 +74,7 @@ class PlanPerson(_Strict):
     role: str | None
 
 
-class LetterPlan(_Strict):
+class LetterPlan(OpenAISchema, _Strict):
     """Where everything in the letter is. Line numbers are the ones shown in the prompt."""
 
     kind: Literal["answers", "notice", "questions_only"]

@@ -1,0 +1,718 @@
+"""Batches and long runs: parse_many / aparse_many, the result cache, resumable JSONL output, process pools,
+the OpenAI Batch API files and the command line over folders and globs.
+
+Model interactions come from three places, never from the network:
+
+- cassettes in cassettes/test_batch/, recorded against the suite's scripted server (tests/model_server.py).
+  To record them again: ``python -m pytest tests/test_batch.py --record-mode=rewrite -k <test name>``; the
+  ``server`` fixture then starts the scripted server on its fixed port;
+- an in-process fake model (``_fake_model``): an ``httpx2.MockTransport`` answering as the scripted server does;
+- a refusing transport (``_refusing``) that records every request it gets and fails it: a test that uses it
+  asserts it was never called.
+
+The Batch API fixture in tests/data/batch/ holds only the 2020Z03371 example and letters from tests/data/letters.
+To make it again, from the repository root::
+
+    python -m llmparse batch prepare examples/kv-2020Z03371.ministry-pdftext.txt \\
+        tests/data/letters/syn01-aanhangsel-basic.pdftotext.txt tests/data/letters/syn04-grouped-headings.pdftext.txt \\
+        tests/data/letters/syn15-notice-delay.pdftext.txt --model scripted -o tests/data/batch/requests.jsonl
+    python -m tests.test_batch      # writes tests/data/batch/output.jsonl with answer_batch and BATCH_ACTIONS
+
+The second command is ``python -m tests.model_server --batch REQUESTS -o OUTPUT`` with one request answered by
+HTTP 500 and one by a malformed completion (``BATCH_ACTIONS``); the others get the rules' plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import multiprocessing
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import openai
+import pytest
+
+import llmparse
+from llmparse import LLMExtractor, Outcome, ResultCache, RetryPolicy, batch
+from llmparse._cli import main
+from llmparse._extraction import _prompts
+
+from .conftest import EXAMPLE, LETTERS, MODEL_PORT, MODEL_URL, ROOT, TEST_KEY
+from .model_server import Action, ModelServer, answer_batch, completion
+
+#: The team's letters (the README beside them is not one).
+LETTER_FILES = sorted(p for p in LETTERS.iterdir() if p.suffix in (".txt", ".md") and p.name != "README.md")
+#: The letters sent to the model: the example and two of the team's letters.
+MODEL_LETTERS = [EXAMPLE, LETTERS / "syn01-aanhangsel-basic.pdftotext.txt",
+                 LETTERS / "syn04-grouped-headings.pdftext.txt"]
+
+# Invented text, no letter.
+RECIPE = """Appeltaart
+
+Ingrediënten
+- 250 gram bloem
+- 175 gram roomboter
+- 1 kilo zure appels
+
+Bereiding
+Kneed de bloem en de boter tot een deeg, vul de vorm met de appels en bak de taart een uur.
+"""
+BLOB = bytes(range(256)) * 4
+
+
+def _numbers(result: llmparse.Result) -> tuple[str, list[list[str]], list[list[str]]]:
+    letter = result.letter
+    return letter.kind, [q.numbers for q in letter.questions], [a.numbers for a in letter.answers]
+
+
+def _rules(path: Path) -> llmparse.Result:
+    return llmparse.parse(path, strategy="rules")
+
+
+# --- model clients ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", name="server")
+def fixture_server(request: pytest.FixtureRequest) -> Iterator[ModelServer | None]:
+    """The scripted server, running only while recording (replaying needs no server)."""
+    if request.config.getoption("--record-mode") == "none":
+        yield None
+        return
+    server = ModelServer(MODEL_PORT).start()
+    yield server
+    server.stop()
+
+
+def _extractor() -> LLMExtractor:
+    """The extractor the cassettes were recorded with: the scripted server, no retries."""
+    return LLMExtractor("scripted", base_url=MODEL_URL, api_key=TEST_KEY, retry=RetryPolicy(max_attempts=1))
+
+
+class _Unrecorded(httpx2.MockTransport):
+    """``httpx2.MockTransport`` with its methods as imported.
+
+    vcrpy patches MockTransport itself while a cassette is in use, so a request through a plain MockTransport
+    would be answered (or refused) by the cassette; through this subclass it always reaches the handler.
+    """
+
+    handle_request = httpx2.MockTransport.handle_request
+    handle_async_request = httpx2.MockTransport.handle_async_request
+
+
+def _with_transport(model: str, handler: Callable[[httpx2.Request], Any], **options: Any) -> LLMExtractor:
+    transport = _Unrecorded(handler)
+    client = openai.OpenAI(api_key=TEST_KEY, base_url=MODEL_URL, max_retries=0,
+                           http_client=httpx2.Client(transport=transport))
+    async_client = openai.AsyncOpenAI(api_key=TEST_KEY, base_url=MODEL_URL, max_retries=0,
+                                      http_client=httpx2.AsyncClient(transport=transport))
+    return LLMExtractor(model, client=client, async_client=async_client, retry=RetryPolicy(max_attempts=1),
+                        **options)
+
+
+def _refusing(calls: list[str], model: str = "scripted", **options: Any) -> LLMExtractor:
+    """An extractor whose every request is recorded in ``calls`` and fails: the model must not be asked."""
+
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        calls.append(str(request.url))
+        raise httpx2.ConnectError("this test allows no model call", request=request)
+
+    return _with_transport(model, refuse, **options)
+
+
+def _fake_model(calls: list[str], model: str = "scripted", **options: Any) -> LLMExtractor:
+    """An extractor over an in-process fake model that answers as the scripted server does (the rules' plan)."""
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        calls.append(str(request.url))
+        body = completion(json.loads(request.content), Action("rules-plan"), len(calls))
+        return httpx2.Response(200, json=body)
+
+    return _with_transport(model, answer, **options)
+
+
+async def _collect(outcomes: AsyncIterator[Outcome]) -> list[Outcome]:
+    return [o async for o in outcomes]
+
+
+# --- 1. parse_many with the rules -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("concurrency", [1, 4], ids=["one-at-a-time", "four-at-a-time"])
+def test_parse_many_gives_one_outcome_per_letter_in_input_order(concurrency: int) -> None:
+    """With ordered=True, every team letter has one outcome, in input order, equal to what parse gives."""
+    outcomes = list(llmparse.parse_many(LETTER_FILES, strategy="rules", concurrency=concurrency, ordered=True))
+    assert [o.index for o in outcomes] == list(range(len(LETTER_FILES)))
+    assert [o.source for o in outcomes] == [str(p) for p in LETTER_FILES]
+    assert all(o.ok and o.error_type is None and o.error is None for o in outcomes)
+    assert [o.result for o in outcomes] == [_rules(p) for p in LETTER_FILES]
+
+
+def test_parse_many_unordered_gives_the_same_outcomes() -> None:
+    """With ordered=False, the outcomes are the same set as in order, each letter once."""
+    ordered = list(llmparse.parse_many(LETTER_FILES, strategy="rules", concurrency=4))
+    unordered = list(llmparse.parse_many(LETTER_FILES, strategy="rules", concurrency=4, ordered=False))
+    assert len(unordered) == len(LETTER_FILES)
+    assert sorted(unordered, key=lambda o: o.index) == ordered
+
+
+BAD_INPUTS: list[tuple[str, Any, str]] = [
+    ("missing-file", Path("no/such/letter.txt"), "InputError"),
+    ("empty-string", "", "EmptyInputError"),
+    ("binary-blob", BLOB, "BinaryInputError"),
+    ("recipe", RECIPE, "NotALetterError"),
+]
+
+
+@pytest.mark.parametrize("ordered", [True, False], ids=["ordered", "unordered"])
+def test_bad_inputs_become_error_outcomes_and_never_stop_the_others(ordered: bool) -> None:
+    """A missing file, an empty string, a binary blob and a recipe each give an outcome naming its error class,
+    and the letters around them still get their results."""
+    good = LETTER_FILES[:5]
+    sources: list[Any] = []
+    want: dict[int, str | None] = {}
+    for k, (_, bad, error_type) in enumerate(BAD_INPUTS):
+        sources.append(good[k])
+        want[len(sources) - 1] = None
+        sources.append(bad)
+        want[len(sources) - 1] = error_type
+    sources.append(good[4])
+    want[len(sources) - 1] = None
+    outcomes = list(llmparse.parse_many(sources, strategy="rules", concurrency=2, ordered=ordered))
+    assert sorted(o.index for o in outcomes) == list(range(len(sources)))
+    for outcome in outcomes:
+        assert outcome.error_type == want[outcome.index], outcome
+        if outcome.error_type is None:
+            assert outcome.result == _rules(sources[outcome.index])
+        else:
+            assert outcome.result is None
+            assert issubclass(getattr(llmparse, outcome.error_type), llmparse.LLMParseError)
+            assert outcome.error
+            assert "\n" not in outcome.error
+    names = {o.index: o.source for o in outcomes}
+    assert names[1] == str(Path("no/such/letter.txt"))
+    assert names[3] == "<text 3>"
+    assert names[5] == "<bytes 5>"
+
+
+def test_outcome_json_lines_round_trip() -> None:
+    """Outcome.to_json gives one line: a Result that loads back equal, or the source and the error's type."""
+    sources: list[Any] = [LETTER_FILES[0], "", EXAMPLE, RECIPE]
+    outcomes = list(llmparse.parse_many(sources, strategy="rules"))
+    for outcome in outcomes:
+        line = outcome.to_json()
+        assert "\n" not in line
+        if outcome.result is not None:
+            assert llmparse.Result.model_validate_json(line) == outcome.result
+            assert outcome.result.provenance.source == outcome.source
+        else:
+            record = json.loads(line)
+            assert record == {"source": outcome.source,
+                              "error": {"type": outcome.error_type, "message": outcome.error}}
+    assert [json.loads(o.to_json()).get("error", {}).get("type") for o in outcomes] == [
+        None, "EmptyInputError", None, "NotALetterError"]
+
+
+# --- 2. aparse_many with the model ----------------------------------------------------------------------------
+
+
+@pytest.mark.vcr
+@pytest.mark.usefixtures("server")
+def test_aparse_many_structures_letters_with_the_model() -> None:
+    """Three letters through the model two at a time all succeed, in order, one call each."""
+    outcomes = asyncio.run(_collect(llmparse.aparse_many(MODEL_LETTERS, strategy="llm", llm=_extractor(),
+                                                         concurrency=2)))
+    assert [o.source for o in outcomes] == [str(p) for p in MODEL_LETTERS]
+    for outcome, path in zip(outcomes, MODEL_LETTERS, strict=True):
+        assert outcome.result is not None, outcome
+        result = outcome.result
+        assert result.usage.llm_calls == 1
+        assert result.usage.prompt_tokens > 0
+        assert result.provenance.strategy == "llm"
+        assert result.provenance.model == "scripted"
+        assert result.provenance.source == str(path)
+        assert not result.provenance.cached
+        assert _numbers(result) == _numbers(_rules(path))
+
+
+def test_aparse_many_keeps_at_most_concurrency_letters_at_the_model() -> None:
+    """With concurrency=2, never more than two model calls are in flight, and two are (fake in-process model)."""
+    in_flight = 0
+    peak = 0
+    calls: list[str] = []
+
+    async def answer(request: httpx2.Request) -> httpx2.Response:
+        nonlocal in_flight, peak
+        calls.append(str(request.url))
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return httpx2.Response(200, json=completion(json.loads(request.content), Action("rules-plan"), len(calls)))
+
+    llm = _with_transport("scripted", answer)
+    letters = LETTER_FILES[:6]
+    outcomes = asyncio.run(_collect(llmparse.aparse_many(letters, strategy="llm", llm=llm, concurrency=2,
+                                                         ordered=False)))
+    assert sorted(o.source for o in outcomes) == sorted(str(p) for p in letters)
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert len(calls) == len(letters)
+    assert peak == 2
+
+
+# --- 3. the cache ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.vcr
+@pytest.mark.usefixtures("server")
+def test_second_run_comes_from_the_cache(tmp_path: Path) -> None:
+    """The first run asks the model (cassette) and fills the cache; the second makes no model call at all."""
+    cache = ResultCache(tmp_path / "cache")
+    first = list(llmparse.parse_many(MODEL_LETTERS, strategy="llm", llm=_extractor(), cache=cache))
+    assert all(o.result is not None for o in first), [o.error for o in first]
+    assert [o.result.provenance.cached for o in first if o.result] == [False] * 3
+    assert [o.result.usage.llm_calls for o in first if o.result] == [1] * 3
+    assert len(list(cache.folder.rglob("*.json"))) == 3
+
+    calls: list[str] = []
+    second = list(llmparse.parse_many(MODEL_LETTERS, strategy="llm", llm=_refusing(calls), cache=cache))
+    assert calls == []  # (b) the client's transport fails any request: none was made
+    assert all(o.result is not None for o in second), [o.error for o in second]
+    assert [o.result.provenance.cached for o in second if o.result] == [True] * 3  # (a)
+    for before, after in zip(first, second, strict=True):
+        assert before.result is not None
+        assert after.result is not None
+        assert after.result.letter == before.result.letter
+        assert after.result.usage == before.result.usage  # what the result cost when it was made
+        assert after.result.provenance.source == before.result.provenance.source
+    summary = batch.Summary()
+    for outcome in second:
+        summary.add(outcome)
+    assert (summary.cache_hits, summary.llm_calls, summary.tokens) == (3, 0, 0)
+
+
+@pytest.fixture(name="filled_cache")
+def fixture_filled_cache(tmp_path: Path) -> ResultCache:
+    """A cache holding the model's results (in-process fake model "scripted", tools mode) for MODEL_LETTERS."""
+    cache = ResultCache(tmp_path / "cache")
+    calls: list[str] = []
+    for path in MODEL_LETTERS:
+        assert not llmparse.parse(path, strategy="llm", llm=_fake_model(calls), cache=cache).provenance.cached
+    assert len(calls) == len(MODEL_LETTERS)
+    return cache
+
+
+def _other_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
+    system, user = _prompts.load_prompts()
+    monkeypatch.setattr(_prompts, "load_prompts", lambda: (system + "\nEen gewijzigde instructie.\n", user))
+
+
+@pytest.mark.parametrize(("options", "change_prompts", "hit"), [
+    pytest.param({}, None, True, id="same-settings"),
+    pytest.param({"model": "scripted-2"}, None, False, id="other-model"),
+    pytest.param({"mode": "json_schema"}, None, False, id="other-mode"),
+    pytest.param({}, _other_prompts, False, id="other-prompt-version"),
+])
+def test_cache_key_names_model_mode_and_prompt(
+    filled_cache: ResultCache, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any],
+    change_prompts: Callable[[pytest.MonkeyPatch], None] | None, hit: bool,
+) -> None:
+    """The same settings hit the cache with no call; another model, mode or prompt version misses it and goes
+    to the model (here: a transport that refuses)."""
+    if change_prompts is not None:
+        change_prompts(monkeypatch)
+    calls: list[str] = []
+    if hit:
+        result = llmparse.parse(EXAMPLE, strategy="llm", llm=_refusing(calls, **options), cache=filled_cache)
+        assert result.provenance.cached
+        assert calls == []
+    else:
+        with pytest.raises(llmparse.ModelTransportError):
+            llmparse.parse(EXAMPLE, strategy="llm", llm=_refusing(calls, **options), cache=filled_cache)
+        assert len(calls) == 1
+
+
+@pytest.mark.parametrize("field", ["strategy", "model", "mode", "prompt_version", "version", "text"])
+def test_cache_key_changes_with_each_part(field: str) -> None:
+    """Changing any part of what made a result (text, strategy, model, mode, prompt, version) changes the key."""
+    parts: dict[str, Any] = {"strategy": "llm", "model": "scripted", "mode": "tools", "prompt_version": "abc123",
+                             "version": "0.1.0"}
+    text = "Vraag 1\nWaarom?\nAntwoord 1\nDaarom.\n"
+    before = ResultCache.key(text, **parts)
+    if field == "text":
+        text += " "
+    else:
+        parts[field] = f"{parts[field]}-other"
+    assert ResultCache.key(text, **parts) != before
+    assert len(before) == 64
+
+
+def test_clear_empties_the_cache_and_the_cli_reports_the_count(filled_cache: ResultCache,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """cache.clear() returns the number of entries and leaves none; `llmparse cache clear --cache-dir` prints
+    the count."""
+    assert filled_cache.clear() == 3
+    assert not list(filled_cache.folder.rglob("*.json"))
+    assert filled_cache.get("0" * 64) is None
+    assert filled_cache.clear() == 0
+    filled_cache.put("ab" + "0" * 62, _rules(EXAMPLE))
+    filled_cache.put("cd" + "0" * 62, _rules(EXAMPLE))
+    assert main(["cache", "clear", "--cache-dir", str(filled_cache.folder)]) == 0
+    assert capsys.readouterr().out == "removed 2 entries\n"
+    assert not list(filled_cache.folder.rglob("*.json"))
+
+
+def test_clear_removes_only_cache_entries(tmp_path: Path) -> None:
+    """Clearing a cache kept in a folder that also holds other files removes the entries and nothing else."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a cache entry\n", encoding="utf-8")
+    cache = ResultCache(tmp_path)
+    cache.put("ab" + "0" * 62, _rules(EXAMPLE))
+    assert cache.clear() == 1
+    assert notes.exists()
+
+
+def test_concurrent_writers_leave_only_whole_entries(tmp_path: Path) -> None:
+    """Eight threads writing one key and eight writing their own leave only complete, loadable entries and no
+    temporary files."""
+    cache = ResultCache(tmp_path / "cache")
+    results = [_rules(p) for p in LETTER_FILES[:8]]
+    shared = ResultCache.key("shared", strategy="rules", model=None, mode=None, prompt_version=None, version="x")
+    own = [ResultCache.key(f"own {k}", strategy="rules", model=None, mode=None, prompt_version=None, version="x")
+           for k in range(8)]
+    start = threading.Barrier(16)
+    errors: list[BaseException] = []
+
+    def write(key: str, result: llmparse.Result) -> None:
+        try:
+            start.wait()
+            for _ in range(25):
+                cache.put(key, result)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(shared, r)) for r in results]
+    threads += [threading.Thread(target=write, args=(key, r)) for key, r in zip(own, results, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    files = [p for p in cache.folder.rglob("*") if p.is_file()]
+    assert not [p for p in files if p.name.startswith(".tmp-")]
+    assert sorted(p.stem for p in files) == sorted([shared, *own])
+    for path in files:
+        llmparse.Result.model_validate_json(path.read_bytes())
+    assert cache.get(shared) in results  # the last writer's whole result, not a mix
+    assert [cache.get(key) for key in own] == results
+
+
+# --- 4. resuming a killed run ---------------------------------------------------------------------------------
+
+COPIES = 1000
+
+
+def _line_count(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_killed_run_resumes_without_losing_or_repeating_letters(tmp_path: Path) -> None:
+    """A run killed with SIGKILL, its file ending in a torn line, resumed with --resume: every letter is in the
+    file exactly once, every line is whole JSON, and the lines written before the kill are kept as they were."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    texts = [p.read_text(encoding="utf-8") for p in LETTER_FILES if p.suffix == ".txt"][:12]
+    files = []
+    for k in range(COPIES):
+        path = folder / f"letter-{k:04d}.txt"
+        path.write_text(texts[k % len(texts)], encoding="utf-8")
+        files.append(str(path))
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "llmparse", "parse", *files, "--strategy", "rules", "--output", str(out),
+               "--concurrency", "1", "--no-cache"]
+    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while run.poll() is None and _line_count(out) < 20 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    run.kill()
+    _, err = run.communicate()
+    assert run.returncode == -signal.SIGKILL, f"the run ended before the kill (raise COPIES): {err.decode()[-500:]}"
+    before = out.read_bytes()
+    kept = before[: before.rfind(b"\n") + 1]
+    written = kept.count(b"\n")
+    assert 0 < written < COPIES
+    with out.open("ab") as handle:  # a kill in the middle of a write
+        handle.write(b'{"letter": {"kind": "answers", "questions": [{"numbers": ["1"], "te')
+
+    resumed = subprocess.run([*command, "--resume"], cwd=ROOT, capture_output=True, timeout=120, check=False)
+    assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
+    assert f"letters {COPIES - written}: answers {COPIES - written}; 0 failed" in resumed.stderr.decode()
+    final = out.read_bytes()
+    assert final.startswith(kept)
+    assert final.endswith(b"\n")
+    records = [json.loads(line) for line in final.decode("utf-8").splitlines()]
+    sources = [r["provenance"]["source"] for r in records]
+    assert len(sources) == COPIES
+    assert Counter(sources) == Counter(files)
+
+
+# --- 5. process pools -----------------------------------------------------------------------------------------
+
+
+def test_process_pool_gives_the_in_process_results() -> None:
+    """parse mapped over letters in a two-worker process pool gives results equal to parsing them here."""
+    letters = LETTER_FILES[:6]
+    parse = functools.partial(llmparse.parse, strategy="rules")
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pooled = list(pool.map(parse, letters))
+    assert pooled == [parse(p) for p in letters]
+
+
+def test_llm_extractor_pickles_with_its_settings_but_not_its_client() -> None:
+    """An LLMExtractor survives pickle.dumps/loads with its settings; its clients stay behind and no key shows in
+    its repr."""
+    calls: list[str] = []
+    llm = _refusing(calls, mode="json_schema", base_url=MODEL_URL, api_key=TEST_KEY, max_reasks=1, timeout=30.0,
+                    input_budget=10_000, token_budget=50_000, max_completion_tokens=2_000)
+    restored = pickle.loads(pickle.dumps(llm))
+    settings = ("model", "base_url", "mode", "max_reasks", "timeout", "input_budget", "token_budget",
+                "max_completion_tokens", "retry")
+    assert {s: getattr(restored, s) for s in settings} == {s: getattr(llm, s) for s in settings}
+    assert restored.mode == "json_schema"
+    assert restored._client is None
+    assert restored._async_client is None
+    assert repr(restored) == repr(llm)
+    assert TEST_KEY not in repr(restored)
+    assert "client" not in repr(restored).lower()
+    assert calls == []
+
+
+# --- 6. the OpenAI Batch API ----------------------------------------------------------------------------------
+
+BATCH = ROOT / "tests" / "data" / "batch"
+#: The letters of the batch fixture, as given to `batch prepare` from the repository root.
+BATCH_LETTERS = [
+    "examples/kv-2020Z03371.ministry-pdftext.txt",
+    "tests/data/letters/syn01-aanhangsel-basic.pdftotext.txt",
+    "tests/data/letters/syn04-grouped-headings.pdftext.txt",
+    "tests/data/letters/syn15-notice-delay.pdftext.txt",
+]
+#: What the model does for each letter of the batch fixture; the others get the rules' plan.
+BATCH_ACTIONS = {
+    "tests/data/letters/syn01-aanhangsel-basic.pdftotext.txt": Action("server-error", status=500),
+    "tests/data/letters/syn15-notice-delay.pdftext.txt": Action("malformed-json",
+                                                                raw='{"kind": "notice", "questions": ['),
+}
+REGENERATE = ("regenerate tests/data/batch/ as the docstring of tests/test_batch.py says (batch prepare, then "
+              "python -m tests.test_batch), and check the diff holds only the expected prompt changes")
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _write_batch_output() -> None:
+    """Write tests/data/batch/output.jsonl: the scripted answers to requests.jsonl, with BATCH_ACTIONS."""
+    lines = answer_batch(_jsonl(BATCH / "requests.jsonl"), BATCH_ACTIONS)
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    (BATCH / "output.jsonl").write_text(text, encoding="utf-8")
+
+
+def _walk(schema: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(schema, dict):
+        yield schema
+        for value in schema.values():
+            yield from _walk(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _walk(value)
+
+
+def test_prepared_lines_are_chat_completions_batch_lines() -> None:
+    """Each committed request line is a POST to /v1/chat/completions, one per letter, asking for the plan with a
+    strict json_schema response format."""
+    requests = _jsonl(BATCH / "requests.jsonl")
+    assert [r["custom_id"] for r in requests] == BATCH_LETTERS
+    for request in requests:
+        assert set(request) == {"custom_id", "method", "url", "body"}
+        assert request["method"] == "POST"
+        assert request["url"] == "/v1/chat/completions"
+        body = request["body"]
+        assert body["model"] == "scripted"
+        assert [m["role"] for m in body["messages"]] == ["system", "user"]
+        assert all(isinstance(m["content"], str) and m["content"] for m in body["messages"])
+        assert "<letter>" in body["messages"][1]["content"]
+        fmt = body["response_format"]
+        assert fmt["type"] == "json_schema"
+        assert fmt["json_schema"]["strict"] is True
+        assert fmt["json_schema"]["name"]
+        assert fmt["json_schema"]["schema"]["type"] == "object"
+
+
+def test_batch_schema_meets_strict_structured_outputs() -> None:
+    """The response schema is one OpenAI accepts with strict: true: every object closes its properties and
+    requires all of them."""
+    schema = _jsonl(BATCH / "requests.jsonl")[0]["body"]["response_format"]["json_schema"]["schema"]
+    objects = [node for node in _walk(schema) if node.get("type") == "object"]
+    assert len(objects) >= 2
+    for node in objects:
+        assert node.get("additionalProperties") is False, node.get("title")
+        assert sorted(node.get("required", [])) == sorted(node.get("properties", {})), node.get("title")
+
+
+def test_committed_requests_are_what_prepare_makes_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`llmparse batch prepare` over the fixture's letters gives exactly the committed requests.jsonl."""
+    monkeypatch.chdir(ROOT)
+    fresh = tmp_path / "requests.jsonl"
+    assert main(["batch", "prepare", *BATCH_LETTERS, "--model", "scripted", "-o", str(fresh)]) == 0
+    assert capsys.readouterr().err == f"llmparse: wrote {len(BATCH_LETTERS)} request(s) to {fresh}\n"
+    committed = (BATCH / "requests.jsonl").read_text(encoding="utf-8")
+    assert fresh.read_text(encoding="utf-8") == committed, f"the prompts or the schema changed: {REGENERATE}"
+
+
+def test_committed_batch_files_hold_only_allowed_letters() -> None:
+    """The fixture names only the example and the team's letters, and every output line says it was scripted."""
+    requests = _jsonl(BATCH / "requests.jsonl")
+    outputs = _jsonl(BATCH / "output.jsonl")
+    assert [o["custom_id"] for o in outputs] == [r["custom_id"] for r in requests]
+    for custom_id in (r["custom_id"] for r in requests):
+        assert custom_id == "examples/kv-2020Z03371.ministry-pdftext.txt" or (
+            custom_id.startswith("tests/data/letters/") and (ROOT / custom_id).is_file()), custom_id
+    assert all(o["x-llmparse-test-server"].startswith("tests/model_server.py") for o in outputs)
+    statuses = [o["response"]["status_code"] for o in outputs]
+    assert statuses == [200, 500, 200, 200]
+
+
+def test_collect_checks_good_lines_and_lists_reruns() -> None:
+    """Collecting the recorded output gives checked results for the good lines (the rules' numbers) and a re-run
+    for the failed request and the malformed completion; nothing is asked again (the network is blocked)."""
+    with (BATCH / "output.jsonl").open(encoding="utf-8") as lines:
+        collected = list(batch.collect_outputs(lines, root=ROOT))
+    results = {item.provenance.source: item for kind, item in collected if kind == "result"}
+    reruns = {item.source: item.reason for kind, item in collected if kind == "rerun"}
+    good = [BATCH_LETTERS[0], BATCH_LETTERS[2]]
+    assert sorted(results) == sorted(str(ROOT / name) for name in good)
+    for name in good:
+        result = results[str(ROOT / name)]
+        assert _numbers(result) == _numbers(_rules(ROOT / name))
+        assert result.errors == []
+        assert result.provenance.strategy == "llm"
+        assert result.provenance.model == "scripted"
+        assert result.usage.llm_calls == 1
+        assert result.usage.prompt_tokens > 0
+    assert sorted(reruns) == [BATCH_LETTERS[1], BATCH_LETTERS[3]]
+    assert reruns[BATCH_LETTERS[1]] == "the request failed: HTTP 500"
+    assert reruns[BATCH_LETTERS[3]].startswith("the completion is no valid plan")
+
+
+def test_cli_batch_collect_writes_results_and_exits_1_listing_reruns(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """`llmparse batch collect OUTPUT -o FILE --root DIR` writes the good results as JSONL and exits 1, naming
+    each letter that needs a live re-run on stderr."""
+    results = tmp_path / "results.jsonl"
+    code = main(["batch", "collect", str(BATCH / "output.jsonl"), "-o", str(results), "--root", str(ROOT)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out == ""
+    lines = results.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    assert [llmparse.Result.model_validate_json(line).letter.kind for line in lines] == ["answers", "answers"]
+    failed, malformed = err.splitlines()
+    assert failed == f"llmparse: needs a live re-run: {BATCH_LETTERS[1]}: the request failed: HTTP 500"
+    assert malformed.startswith(f"llmparse: needs a live re-run: {BATCH_LETTERS[3]}: the completion is no valid plan")
+
+
+# --- 7. the command line over folders and globs ----------------------------------------------------------------
+
+
+def _sources(path: Path) -> list[str]:
+    return [json.loads(line).get("provenance", {}).get("source") or json.loads(line).get("source")
+            for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_cli_parses_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`llmparse parse FOLDER --output FILE` parses every .txt and .md letter in it, reports the folder's README
+    as not a letter (exit 2) and summarises by kind."""
+    out = tmp_path / "out.jsonl"
+    code = main(["parse", str(LETTERS), "--output", str(out), "--strategy", "rules", "--no-cache"])
+    stdout, err = capsys.readouterr()
+    assert code == 2, err
+    assert stdout == ""
+    readme = str(LETTERS / "README.md")
+    assert f"llmparse: NotALetterError: {readme}: " in err
+    expected = sorted(str(p) for p in LETTERS.iterdir() if p.suffix in (".txt", ".md") and p.name != "README.md")
+    assert sorted(_sources(out)) == sorted([*expected, readme])  # the README's line records its error
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    kinds = Counter(r["letter"]["kind"] for r in lines if "letter" in r)
+    by_kind = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+    summary = next(line for line in err.splitlines() if line.startswith("letters "))
+    assert summary == f"letters {len(expected) + 1}: {by_kind}; 1 failed"
+
+
+def test_cli_parses_a_quoted_glob(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A glob the shell did not expand is expanded by llmparse."""
+    out = tmp_path / "out.jsonl"
+    code = main(["parse", str(LETTERS / "syn1*.txt"), "--output", str(out), "--strategy", "rules", "--no-cache"])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    assert sorted(_sources(out)) == sorted(str(p) for p in LETTERS.glob("syn1*.txt"))
+    assert len(_sources(out)) == 9
+
+
+def test_cli_pattern_matching_nothing_exits_2_and_parses_the_rest(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A pattern that matches nothing gets one stderr line and exit 2; the other inputs are still parsed."""
+    out = tmp_path / "out.jsonl"
+    nothing = str(tmp_path / "geen-*.txt")
+    code = main(["parse", nothing, str(LETTERS / "syn0*.txt"), "--output", str(out), "--strategy", "rules",
+                 "--no-cache"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    mentions = [line for line in err.splitlines() if nothing in line]
+    assert mentions == [f"llmparse: InputError: {nothing}: no such file, folder or matching pattern"]
+    assert sorted(_sources(out)) == sorted(str(p) for p in LETTERS.glob("syn0*.txt"))
+
+
+def test_cli_summary_reports_kinds_and_failures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The summary on stderr counts letters by kind and lists the files that failed, which also get error lines
+    in the output file; the exit code is 2."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("syn01-aanhangsel-basic.pdftotext.txt", "syn15-notice-delay.pdftext.txt", "syn19-markdown.md"):
+        (folder / name).write_bytes((LETTERS / name).read_bytes())
+    (folder / "recept.txt").write_text(RECIPE, encoding="utf-8")
+    (folder / "leeg.md").write_text("", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code = main(["parse", str(folder), "--output", str(out), "--strategy", "rules", "--no-cache"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    lines = err.splitlines()
+    assert "letters 5: answers 2, notice 1; 2 failed" in lines
+    assert "model calls 0; tokens 0; cache hits 0" in lines
+    failed = [line for line in lines if line.startswith("failed: ")]
+    assert [line.split(": ")[1:3] for line in failed] == [[str(folder / "leeg.md"), "EmptyInputError"],
+                                                          [str(folder / "recept.txt"), "NotALetterError"]]
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted((r["source"], r["error"]["type"]) for r in records if "error" in r) == [
+        (str(folder / "leeg.md"), "EmptyInputError"), (str(folder / "recept.txt"), "NotALetterError")]
+    assert sorted(r["letter"]["kind"] for r in records if "letter" in r) == ["answers", "answers", "notice"]
+
+
+if __name__ == "__main__":
+    _write_batch_output()
