@@ -8,10 +8,10 @@ two runs over the same folder) never leave a half-written entry; the last writer
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
-import contextlib
 import tempfile
 from pathlib import Path
 
