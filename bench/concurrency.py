@@ -47,7 +47,8 @@ def _wait_for(port: int, seconds: float = 10.0) -> None:
 
 
 def model_path(n: int, latency: float, levels: list[int]) -> None:
-    letters = sorted(p for p in (ROOT / "tests" / "data" / "letters").iterdir() if p.suffix in (".txt", ".md"))
+    letters = sorted(p for p in (ROOT / "tests" / "data" / "letters").iterdir()
+                     if p.suffix in (".txt", ".md") and p.name != "README.md")
     texts = [letters[k % len(letters)].read_text(encoding="utf-8") for k in range(n)]
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "tests.model_server", "--port", str(port), "--latency",

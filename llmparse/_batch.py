@@ -161,18 +161,25 @@ def parse_many(
     outcomes: queue.Queue[Outcome | BaseException | None] = queue.Queue(maxsize=concurrency * 2)
     stop = threading.Event()
 
+    extractor = llm
+    if extractor is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        extractor = LLMExtractor.from_env(model=model, base_url=base_url)
+
     async def pump() -> None:
-        async for outcome in aparse_many(sources, concurrency=concurrency, ordered=ordered, strategy=strategy,
-                                         llm=llm, model=model, base_url=base_url, max_chars=max_chars,
-                                         cache=cache):
-            while not stop.is_set():
-                try:
-                    outcomes.put(outcome, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if stop.is_set():
-                return
+        try:
+            async for outcome in aparse_many(sources, concurrency=concurrency, ordered=ordered, strategy=strategy,
+                                             llm=extractor, max_chars=max_chars, cache=cache):
+                while not stop.is_set():
+                    try:
+                        outcomes.put(outcome, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        finally:
+            if extractor is not None:
+                await extractor.aclose()  # its connections die with this private loop
 
     def run() -> None:
         try:

@@ -16,6 +16,7 @@ the assembly, not the quality of any model. Every response carries the header
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import json
 import re
@@ -23,7 +24,6 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +164,12 @@ def answer_batch(requests: list[dict[str, Any]], actions: dict[str, Action] | No
     return out
 
 
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 429: "Too Many Requests",
+            500: "Internal Server Error", 503: "Service Unavailable"}
+
+
 class ModelServer:
-    """The server, run in a background thread on 127.0.0.1."""
+    """The server: asyncio on 127.0.0.1, in a background thread, so waiting answers cost no thread each."""
 
     def __init__(self, port: int = DEFAULT_PORT, *, latency: float = 0.0) -> None:
         self.port = port
@@ -173,7 +177,9 @@ class ModelServer:
         self.actions: deque[Action] = deque()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -186,54 +192,68 @@ class ModelServer:
             self.actions = deque(actions)
             self.requests.clear()
 
-    def _next(self, request: dict[str, Any]) -> Action:
+    def _next(self, request: dict[str, Any]) -> tuple[Action, int]:
         with self._lock:
             self.requests.append(request)
-            return self.actions.popleft() if self.actions else Action("rules-plan")
+            return (self.actions.popleft() if self.actions else Action("rules-plan")), len(self.requests)
+
+    async def _answer(self, body: bytes) -> bytes:
+        request = json.loads(body or b"{}")
+        action, number = self._next(request)
+        if action.delay or self.latency:
+            await asyncio.sleep(action.delay + self.latency)
+        headers = dict(action.headers)
+        if action.status != 200:
+            payload: dict[str, Any] = {"error": {"message": f"scripted {action.status}", "type": "scripted",
+                                                 "code": headers.pop("x-error-code", None)}}
+        else:
+            payload = completion(request, action, number)
+        data = json.dumps(payload).encode()
+        lines = [f"HTTP/1.1 {action.status} {_REASONS.get(action.status, 'Error')}", "content-type: application/json",
+                 f"content-length: {len(data)}", f"{HEADER}: tests/model_server.py, scripted: {action.name}",
+                 *(f"{k}: {v}" for k, v in headers.items())]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:  # keep the connection open, as real endpoints do
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.decode("latin-1").split("\r\n")[1:]:
+                    name, _, value = line.partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value.strip())
+                writer.write(await self._answer(await reader.readexactly(length)))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
 
     def start(self) -> ModelServer:
-        """Start serving in a daemon thread."""
-        server = self
+        """Start serving in a daemon thread; returns once the port is open."""
+        ready = threading.Event()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stopped = asyncio.Event()
+            server = await asyncio.start_server(self._connection, "127.0.0.1", self.port, backlog=256)
+            ready.set()
+            async with server:
+                await self._stopped.wait()
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", 0))
-                request = json.loads(self.rfile.read(length) or b"{}")
-                action = server._next(request)
-                if action.delay or server.latency:
-                    time.sleep(action.delay + server.latency)
-                if action.status != 200:
-                    body = {"error": {"message": f"scripted {action.status}", "type": "scripted",
-                                      "code": action.headers.pop("x-error-code", None)}}
-                else:
-                    body = completion(request, action, len(server.requests))
-                data = json.dumps(body).encode()
-                self.send_response(action.status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.send_header(HEADER, f"tests/model_server.py, scripted: {action.name}")
-                for key, value in action.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 256  # the default backlog of 5 drops connections under concurrent load
-            daemon_threads = True
-
-        self._httpd = Server(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self._thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+        self._thread.start()
+        ready.wait(10)
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        if self._loop is not None and self._stopped is not None:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread is not None:
+            self._thread.join(10)
+        self._loop = self._stopped = self._thread = None
 
 
 def main() -> None:

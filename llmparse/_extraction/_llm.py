@@ -225,14 +225,17 @@ class LLMExtractor:
         self.max_completion_tokens = max_completion_tokens
         self._api_key = api_key
         self._client = client
-        self._async_client = async_client
+        self._async_given = async_client
+        self._async_client: Any = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"LLMExtractor(model={self.model!r}, base_url={self.base_url!r}, mode={self.mode!r})"
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_client"] = state["_async_client"] = None  # clients hold connections; each process makes its own
+        # clients hold connections; each process makes its own
+        state["_client"] = state["_async_client"] = state["_async_given"] = state["_async_loop"] = None
         return state
 
     @classmethod
@@ -306,12 +309,25 @@ class LLMExtractor:
         return self._client
 
     def _async_openai(self) -> Any:
-        if self._async_client is None:
+        # An async client's connections belong to the event loop that opened them, so each loop gets its own
+        # (parse_many runs a private loop per batch); a client passed in by the caller is used as it is.
+        if self._async_given is not None:
+            return self._async_given
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_loop is not loop:
             import openai
 
             self._async_client = openai.AsyncOpenAI(api_key=self._key(), base_url=self.base_url, max_retries=0,
                                                     timeout=self.timeout)
+            self._async_loop = loop
         return self._async_client
+
+    async def aclose(self) -> None:
+        """Close the async client this extractor opened on the running event loop, if any."""
+        if self._async_given is None and self._async_client is not None and \
+                self._async_loop is asyncio.get_running_loop():
+            await self._async_client.close()
+            self._async_client = self._async_loop = None
 
     def _instructor(self, client: Any, meter: _Meter) -> Any:
         import instructor
