@@ -18,6 +18,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -100,6 +101,21 @@ class _Meter:
     @property
     def total(self) -> int:
         return self.prompt + self.completion
+
+
+_METERING: ContextVar[_Meter | None] = ContextVar("llmparse_metering", default=None)
+
+
+def _on_request(*args: Any, **kwargs: Any) -> None:
+    meter = _METERING.get()
+    if meter is not None:
+        meter.on_request()
+
+
+def _on_response(response: Any) -> None:
+    meter = _METERING.get()
+    if meter is not None:
+        meter.on_response(response)
 
 
 def _completion_text(response: Any) -> str | None:
@@ -225,6 +241,7 @@ class LLMExtractor:
         self.max_completion_tokens = max_completion_tokens
         self._api_key = api_key
         self._client = client
+        self._wrapped: dict[int, tuple[Any, Any]] = {}
         self._async_given = async_client
         self._async_client: Any = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
@@ -236,6 +253,7 @@ class LLMExtractor:
         state = self.__dict__.copy()
         # clients hold connections; each process makes its own
         state["_client"] = state["_async_client"] = state["_async_given"] = state["_async_loop"] = None
+        state["_wrapped"] = {}
         return state
 
     @classmethod
@@ -330,14 +348,20 @@ class LLMExtractor:
             self._async_client = self._async_loop = None
 
     def _instructor(self, client: Any, meter: _Meter) -> Any:
+        """instructor over ``client``, made once per client (it takes milliseconds to build); its hooks feed
+        the meter of whichever letter is calling, found through a context variable."""
         import instructor
 
-        modes = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA,
-                 "md_json": instructor.Mode.MD_JSON}
-        wrapped = instructor.from_openai(client, mode=modes[self.mode])
-        wrapped.on("completion:kwargs", meter.on_request)
-        wrapped.on("completion:response", meter.on_response)
-        return wrapped
+        _METERING.set(meter)
+        wrapped = self._wrapped.get(id(client))
+        if wrapped is None or wrapped[0] is not client:
+            modes = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA,
+                     "md_json": instructor.Mode.MD_JSON}
+            patched = instructor.from_openai(client, mode=modes[self.mode])
+            patched.on("completion:kwargs", _on_request)
+            patched.on("completion:response", _on_response)
+            wrapped = self._wrapped[id(client)] = (client, patched)
+        return wrapped[1]
 
     def _retrying(self) -> dict[str, Any]:
         """The tenacity arguments of the transport policy (stop, wait, retry), shared by sync and async calls."""
