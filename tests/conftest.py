@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,6 +25,16 @@ def needs_shared() -> pytest.MarkDecorator:
         not (CORPUS / "gold").is_dir(),
         reason=f"the corpus is not at {CORPUS}: put the shared folder beside the checkout or set LLMPARSE_SHARED",
     )
+
+
+def load_scorer() -> ModuleType:
+    """The shared scorer (../shared/eval/score.py) as a module, for ``score_letter``."""
+    spec = importlib.util.spec_from_file_location("llmparse_shared_score", SHARED / "eval" / "score.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +89,16 @@ def vcr_config() -> dict[str, Any]:
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     """Cassettes live in the top-level cassettes/<test module>/."""
     return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(scope="module", name="server")
+def fixture_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The scripted model server, running only while recording (replaying needs no server)."""
+    if request.config.getoption("--record-mode") == "none":
+        yield None
+        return
+    from .model_server import ModelServer
+
+    server = ModelServer(MODEL_PORT).start()
+    yield server
+    server.stop()

@@ -49,8 +49,8 @@ from llmparse import LLMExtractor, Outcome, ResultCache, RetryPolicy, batch
 from llmparse._cli import main
 from llmparse._extraction import _prompts
 
-from .conftest import EXAMPLE, LETTERS, MODEL_PORT, MODEL_URL, ROOT, TEST_KEY
-from .model_server import Action, ModelServer, answer_batch, completion
+from .conftest import EXAMPLE, LETTERS, MODEL_URL, ROOT, TEST_KEY
+from .model_server import Action, answer_batch, completion
 
 #: The team's letters (the README beside them is not one).
 LETTER_FILES = sorted(p for p in LETTERS.iterdir() if p.suffix in (".txt", ".md") and p.name != "README.md")
@@ -83,16 +83,6 @@ def _rules(path: Path) -> llmparse.Result:
 
 # --- model clients ------------------------------------------------------------------------------------------
 
-
-@pytest.fixture(scope="module", name="server")
-def fixture_server(request: pytest.FixtureRequest) -> Iterator[ModelServer | None]:
-    """The scripted server, running only while recording (replaying needs no server)."""
-    if request.config.getoption("--record-mode") == "none":
-        yield None
-        return
-    server = ModelServer(MODEL_PORT).start()
-    yield server
-    server.stop()
 
 
 def _extractor() -> LLMExtractor:

@@ -6,33 +6,23 @@ the tests skip with a reason when it is absent.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 import llmparse
 
-from .conftest import CORPUS, SHARED, needs_shared
+from .conftest import CORPUS, SHARED, load_scorer, needs_shared
 
 pytestmark = [pytest.mark.corpus, needs_shared()]
 
 SCORER = SHARED / "eval" / "score.py"
 
-
-def _scorer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("llmparse_shared_score", SCORER)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module", name="predictions")
@@ -99,7 +89,7 @@ def _gold_is_inconsistent(gold: dict[str, Any]) -> bool:
 
 def test_no_false_alarms_on_perfect_letters(predictions: Path) -> None:
     """A letter the scorer rates perfect has error findings only where the letter itself is inconsistent."""
-    score = _scorer()
+    score = load_scorer()
     alarms = []
     for gold_path in sorted((CORPUS / "gold").glob("*.gold.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
@@ -112,7 +102,7 @@ def test_no_false_alarms_on_perfect_letters(predictions: Path) -> None:
 
 def test_example_letter_is_perfect(predictions: Path) -> None:
     """The 2020Z03371 letter (the README's example) scores perfect, metadata included."""
-    score = _scorer()
+    score = load_scorer()
     gold = json.loads((CORPUS / "gold" / "kv-2020Z03371.ministry-pdftext.gold.json").read_text(encoding="utf-8"))
     pred = json.loads((predictions / f"{gold['file']}.json").read_text(encoding="utf-8"))
     row = score.score_letter(gold, pred)
@@ -145,7 +135,7 @@ def test_plans_from_the_gold_assemble_into_perfect_letters() -> None:
 
     from .plans import plan_from_gold
 
-    score = _scorer()
+    score = load_scorer()
     imperfect = []
     golds = sorted((CORPUS / "gold").glob("*.gold.json"))
     for gold_path in golds:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,22 +25,12 @@ from llmparse._cli import main
 from llmparse._document import load_document
 from llmparse._layout import read_layout
 
-from .conftest import CASSETTES, EXAMPLE, LETTERS, MODEL_PORT, MODEL_URL, TEST_KEY
+from .conftest import CASSETTES, EXAMPLE, LETTERS, MODEL_URL, TEST_KEY
 from .model_server import Action, ModelServer
 from .plans import bounded, plan_from_gold
 
 Script = Callable[..., None]
 
-
-@pytest.fixture(scope="module", name="server")
-def fixture_server(request: pytest.FixtureRequest) -> Iterator[ModelServer | None]:
-    """The scripted server, running only while recording (replaying needs no server)."""
-    if request.config.getoption("--record-mode") == "none":
-        yield None
-        return
-    server = ModelServer(MODEL_PORT).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(name="script")

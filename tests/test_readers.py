@@ -7,14 +7,12 @@ written to tmp_path by the test that needs it.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import docx
@@ -35,7 +33,7 @@ from llmparse import (
 )
 from llmparse._readers import read_docx, read_pdf
 
-from .conftest import CORPUS, SHARED, needs_shared
+from .conftest import CORPUS, SHARED, load_scorer, needs_shared
 
 ORIGINALS = CORPUS / "originals"
 GOLD = CORPUS / "gold-originals"
@@ -43,14 +41,6 @@ SCORER = SHARED / "eval" / "score.py"
 
 # --- the real originals ------------------------------------------------------------------------------------
 
-
-def _scorer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("llmparse_shared_score", SCORER)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _golds() -> list[Any]:
@@ -69,7 +59,7 @@ def test_original_scores_perfect(gold: dict[str, Any]) -> None:
     finding; the floor is that.
     """
     result = llmparse.parse(ORIGINALS / gold["file"], strategy="rules")
-    row = _scorer().score_letter(gold, json.loads(result.model_dump_json()))
+    row = load_scorer().score_letter(gold, json.loads(result.model_dump_json()))
     assert row["perfect"], row
     metadata = ("kind_ok", "askers_ok", "respondents_ok", "reference_ok", "submitted_on_ok", "received_on_ok")
     assert {k: row[k] for k in metadata} == dict.fromkeys(metadata, True)
