@@ -30,6 +30,7 @@ from ._exceptions import (
     UnreadableFileError,
     UnsupportedFormatError,
 )
+from ._export import PAIR_COLUMNS, pairs_csv, pairs_jsonl
 from ._extraction import LLMExtractor, RetryPolicy
 from ._models import (
     SCHEMA_VERSION,
@@ -49,6 +50,7 @@ from ._types import Source, Strategy
 
 __all__ = [
     "CODES",
+    "PAIR_COLUMNS",
     "SCHEMA_VERSION",
     "Answer",
     "BinaryInputError",
@@ -87,6 +89,8 @@ __all__ = [
     "__version__",
     "aparse",
     "aparse_many",
+    "pairs_csv",
+    "pairs_jsonl",
     "parse",
     "parse_many",
     "result_schema",

@@ -140,6 +140,11 @@ def _emit(args: argparse.Namespace, result: llmparse.Result, path: Path, out_dir
     elif getattr(args, "output", None) is None:
         if args.format == "text":
             out.write(_text_report(result, str(path)) + "\n")
+        elif args.format == "csv":  # one row per question number; the header once per run
+            llmparse.pairs_csv([result], out, header=not args.header_written)
+            args.header_written = True
+        elif args.format == "pairs":
+            llmparse.pairs_jsonl([result], out)
         else:
             out.write(result.model_dump_json(indent=2 if args.format == "json" else None) + "\n")
 
@@ -163,13 +168,19 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
         sp.add_argument("--cache-dir", type=Path, default=None, help="the cache folder (~/.cache/llmparse)")
         if cmd == "parse":
-            sp.add_argument("--format", choices=["json", "jsonl", "text"], default="json")
+            sp.add_argument("--format", choices=["json", "jsonl", "text", "csv", "pairs"], default="json",
+                            help="json, jsonl (a Result per line), text, csv or pairs (JSONL): one row per "
+                            "question number")
             sp.add_argument("--out", type=Path, default=None, metavar="DIR",
                             help="write DIR/<input file name>.json for each input")
             sp.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                             help="append one JSON line per letter to FILE (results and errors)")
             sp.add_argument("--resume", action="store_true", help="with --output: skip letters FILE already holds")
     sub.add_parser("schema", help="print the JSON Schema of the output")
+    rv = sub.add_parser("review", help="write a self-contained HTML page to check a parsed letter")
+    rv.add_argument("file", type=Path, metavar="FILE")
+    rv.add_argument("-o", "--output", type=Path, default=None, metavar="PAGE", help="default: FILE.html")
+    rv.add_argument("--strategy", choices=["rules", "llm", "auto"], default="rules")
     cache = sub.add_parser("cache", help="manage the result cache")
     cache.add_argument("action", choices=["clear", "path"])
     cache.add_argument("--cache-dir", type=Path, default=None)
@@ -202,7 +213,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "batch":
         return _batch(args, sys.stdout, sys.stderr)
+    if args.command == "review":
+        try:
+            result = llmparse.parse(args.file, strategy=args.strategy)
+        except llmparse.LLMParseError as exc:
+            sys.stderr.write(f"llmparse: {type(exc).__name__}: {exc}\n")
+            return _FAILED
+        page = args.output or args.file.with_name(args.file.name + ".html")
+        page.write_text(result.to_html(), encoding="utf-8")
+        sys.stderr.write(f"llmparse: wrote {page}\n")
+        return 0
     args.any_error = False
+    args.header_written = False
     try:
         return _parse_files(args, sys.stdout, sys.stderr)
     except BrokenPipeError:  # `llmparse parse ... | head`

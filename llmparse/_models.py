@@ -225,3 +225,15 @@ class Result(_Frozen):
     def ok(self) -> bool:
         """True when the checks reported no error finding."""
         return not self.errors
+
+    def pairs(self) -> list[dict[str, object]]:
+        """One flat row per question number: the question and its covering answer (columns in the README)."""
+        from ._export import pairs
+
+        return pairs(self)
+
+    def to_html(self) -> str:
+        """A self-contained HTML review page: the letter with every item highlighted and the findings."""
+        from ._review import render_html
+
+        return render_html(self)

@@ -300,8 +300,12 @@ def _heading_before(layout: Layout, first: int, numbers: tuple[str, ...]) -> tup
 
 
 def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejected]]:
-    """Turn the model's plan into the internal ``Plan``; metadata the letter does not print is rejected."""
-    text = _squash(layout.document.text)
+    """Turn the model's plan into the internal ``Plan``.
+
+    Metadata must be printed outside the questions and answers (in the header, a cover letter, a signature):
+    a name, party, subject or case number found only inside an item, or nowhere, is rejected, so text inside
+    a letter cannot steer the metadata.
+    """
     raw = layout.document.text
     rejected: list[Rejected] = []
     items: list[PlannedItem] = []
@@ -312,6 +316,12 @@ def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejec
             continue
         heading = _heading_before(layout, layout.document.line_at(rng[0]) + 1, numbers)
         items.append(PlannedItem(role, numbers, rng[0], rng[1], heading))
+    outside, last = [], 0
+    for item in items:
+        outside.append(raw[last : item.start])
+        last = max(last, item.end)
+    outside.append(raw[last:])
+    text = _squash(" ".join(outside))
     footnotes: list[PlannedFootnote] = []
     for fn in plan.footnotes:
         lines = [i for i in range(fn.first - 1, fn.last) if layout.lines[i].role is not Role.BLANK]
@@ -345,7 +355,7 @@ def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejec
 
     dates: dict[str, dt.date | None] = {}
     for name, value in (("submitted_on", plan.submitted_on), ("received_on", plan.received_on)):
-        dates[name] = _date_printed(raw, value) if value else None
+        dates[name] = _date_printed(" ".join(outside), value) if value else None
         if value and dates[name] is None:
             rejected.append(Rejected(name, value))
     reference = checked("reference", plan.reference)
