@@ -288,3 +288,29 @@ def test_python_m_llmparse() -> None:
     assert proc.returncode == 0, proc.stderr
     _example_ok(llmparse.Result.model_validate_json(proc.stdout))
     assert proc.stderr.count(ENDPOINT_NOTICE) == 1
+
+
+def test_review_writes_a_self_contained_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`llmparse review FILE -o PAGE` writes the HTML page of the parsed letter and says where."""
+    page = tmp_path / "page.html"
+    assert main(["review", str(EXAMPLE), "-o", str(page)]) == 0
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") or html.lower().startswith("<!doctype html>")
+    assert "2020Z03371" in html
+    assert f"wrote {page}" in capsys.readouterr().err
+
+
+def test_csv_format_writes_one_header_and_a_row_per_question_number(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--format csv` over two letters writes the header once and one row per question number."""
+    import csv
+    import io
+
+    letters = Path(__file__).parent / "data" / "letters"
+    code = main(["parse", str(EXAMPLE), str(letters / "syn04-grouped-headings.pdftext.txt"), "--format", "csv",
+                 "--strategy", "rules"])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == list(llmparse.PAIR_COLUMNS)
+    assert [r["question_number"] for r in rows[:15]] == [str(n) for n in range(1, 16)]
+    assert out.count("source,publication_id") == 1
