@@ -31,6 +31,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "coverage.unanswered": (Severity.ERROR, "a question has no answer (answer letters only)"),
     "coverage.unasked": (Severity.ERROR, "an answer covers a number no question carries"),
     "coverage.answered_twice": (Severity.ERROR, "two answers cover the same question number"),
+    "coverage.answer_first": (Severity.ERROR, "an answer stands before the question it answers"),
+    "coverage.no_numbers": (Severity.ERROR, "an answer covers no question number"),
     "coverage.grouped": (Severity.INFO, "one answer covers several questions"),
     "coverage.inferred": (Severity.INFO, "an answer without a number was taken to answer the question above it"),
     "coverage.headingless": (Severity.WARNING, "an answer printed without any heading was split from its question"),
@@ -117,7 +119,15 @@ def check_coverage(layout: Layout, letter: Letter) -> list[Finding]:
     twice = sorted((n for n, c in answered.items() if c > 1), key=_num_key)
     if twice:
         out.append(_finding("coverage.answered_twice", f"question(s) {', '.join(twice)} answered twice", twice))
+    asked_at = {n: q.span[0] for q in letter.questions for n in q.numbers}
     for a in letter.answers:
+        if not a.numbers:
+            out.append(_finding("coverage.no_numbers", f"the answer headed '{a.heading}' covers no question",
+                                span=a.span))
+        early = [n for n in a.numbers if n in asked_at and asked_at[n] > a.span[0]]
+        if early:
+            out.append(_finding("coverage.answer_first", f"an answer stands before question(s) {', '.join(early)}",
+                                early, a.span))
         if len(a.numbers) > 1:
             out.append(_finding("coverage.grouped", f"one answer covers questions {', '.join(a.numbers)}",
                                 a.numbers, a.span))
@@ -157,7 +167,7 @@ _FURNITURE_INSIDE = re.compile(
     r"(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*Aanhangsel"
     r"|ISSN\s*\d{4}\s*-\s*\d{4}|Pagina\s+\d+\s+van\s+\d+|(?m:^\s*\[\^?\d{1,3}\]:)"
 )
-_HEADING_INSIDE = re.compile(r"(?m)^\s*(?:Vraag|Antwoord)\s+\d{1,4}[a-z]?\s*$")
+_HEADING_INSIDE = re.compile(r"(?m)^\s*(?:Vraag|Antwoord)\s+\d{1,5}[a-z]?\s*$")
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -45,6 +45,7 @@ _PAGE_RULE = re.compile(r"[ \t]*-{3,}[ \t]*")
 _CEDILLA = re.compile(r"(?<=[^\W\d_])\u00b8")
 _SPACED_ACUTE = re.compile(r"(?<=[^\W\d_]) \u00b4(?![^\W\d_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,8 @@ class Document:
 def normalise(text: str) -> str:
     """Normalise a letter's text: line endings, BOM, control characters, broken accents, NFC."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))
+    # a lone surrogate (text decoded with surrogateescape, or cut from UTF-16) cannot be written as UTF-8
+    text = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text)))
     # A join can make a new letter that the next join needs, so repeat until nothing changes. Each round
     # removes characters or is the last, so this ends.
     while True:
@@ -192,7 +194,15 @@ def _read_path(path: Path, name: str, max_chars: int) -> str:
             raise InputTooLargeError(
                 f"{size:,} bytes is over the limit for {max_chars:,} characters ({limit:,} bytes)", source=name
             )
-        return reader(path, source=name) if reader else _decode(path.read_bytes(), name)
+        if reader:
+            return reader(path, source=name)
+        # read at most one byte past the limit: a FIFO or a device reports size 0 and may never end
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise InputTooLargeError(f"more than {limit:,} bytes is over the limit for {max_chars:,} characters",
+                                     source=name)
+        return _decode(data, name)
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", source=name) from exc
 
