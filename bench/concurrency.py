@@ -15,6 +15,7 @@ Part 2 parses every corpus letter (../shared/corpus/letters) with the rules in t
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import subprocess
@@ -58,6 +59,9 @@ def model_path(n: int, latency: float, levels: list[int]) -> None:
         print(f"model path: {n} letters, {latency * 1000:.0f} ms per answer, scripted server on port {port}")
         print(f"{'concurrency':>11} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'calls':>6} {'failed':>6}")
         for level in levels:
+            wall = asyncio.run(_transport_only(port, texts, level))
+            ideal = n * latency / level
+            print(f"{level:>11} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>6.2f} {'':>6} {'':>6}  transport only")
             llm = llmparse.LLMExtractor("scripted", base_url=f"http://127.0.0.1:{port}/v1", api_key="bench",
                                         timeout=60)
             start = time.perf_counter()
@@ -66,10 +70,35 @@ def model_path(n: int, latency: float, levels: list[int]) -> None:
             ideal = n * latency / level
             calls = sum(o.result.usage.llm_calls for o in outcomes if o.result is not None)
             failed = sum(1 for o in outcomes if o.result is None)
-            print(f"{level:>11} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>6.2f} {calls:>6} {failed:>6}")
+            print(f"{level:>11} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>6.2f} {calls:>6} {failed:>6}  llmparse")
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+async def _transport_only(port: int, texts: list[str], level: int) -> float:
+    """The same requests posted without llmparse: what the server and HTTP alone cost (the floor)."""
+    import httpx2
+
+    from llmparse._document import load_document
+    from llmparse._extraction._prompts import render_messages
+    from llmparse._layout import read_layout
+
+    bodies: list[dict[str, object]] = []
+    for text in texts:
+        layout = read_layout(load_document(text))
+        bodies.append({"model": "scripted", "messages": render_messages(layout, 1, len(layout.lines)),
+                       "tools": [{"type": "function", "function": {"name": "LetterPlan", "parameters": {}}}]})
+    gate = asyncio.Semaphore(level)
+    async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}/v1", timeout=60) as client:
+
+        async def post(body: dict[str, object]) -> None:
+            async with gate:
+                (await client.post("/chat/completions", json=body)).raise_for_status()
+
+        start = time.perf_counter()
+        await asyncio.gather(*(post(b) for b in bodies))
+        return time.perf_counter() - start
 
 
 def _rules(path: Path) -> int:
