@@ -28,6 +28,7 @@ _NOTICE_WORDS = re.compile(
     r"beantwoord bij brief|Mededeling van",
     re.IGNORECASE,
 )
+_INITIALS_ONLY = re.compile(r"(?:[A-Z]\.\s*)+[\w’' -]{0,40}")
 # A signature: "De Minister van ...," or "de staatssecretaris van ..." alone on a line ends the last item.
 _SIGNATURE = re.compile(
     r"(?:De|de)\s+(?:Minister|minister|Staatssecretaris|staatssecretaris)\b[^.?!]{0,120},?\s*$"
@@ -116,13 +117,22 @@ def _rising_run(stretch: list[tuple[int, Heading]], expected: int) -> list[tuple
 
 
 def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
-    """A signature block after the last answer ends that answer."""
+    """A signature block after the last answer ends that answer.
+
+    "De minister van ..." also opens sentences inside answers, so the line counts only when what follows it
+    to the end of the letter is a signature's few short lines (a name, a placeholder), never more text.
+    """
     items = [b for b in boundaries if b.kind in ("question", "answer")]
     if not items:
         return []
-    for i in range(items[-1].line + 1, len(layout.lines)):
-        info = layout.lines[i]
-        if info.role is Role.BODY and _SIGNATURE.fullmatch(layout.content(i)):
+    body = [i for i in range(items[-1].line + 1, len(layout.lines)) if layout.lines[i].role is Role.BODY]
+    for k, i in enumerate(body):
+        if not _SIGNATURE.fullmatch(layout.content(i)):
+            continue
+        rest = body[k + 1 :]
+        if len(rest) <= 6 and all((len(layout.content(j)) <= 60 and not layout.content(j).endswith((".", "?")))
+                                  or _INITIALS_ONLY.fullmatch(layout.content(j)) for j in rest):
+            info = layout.lines[i]
             return [_Boundary(i, "closing", Heading("closing", (), info.start, info.end))]
     return []
 
