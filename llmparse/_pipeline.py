@@ -119,6 +119,22 @@ def _cache_key(cache: ResultCache | None, document: Document, strategy: Strategy
                      prompt_version=prompt_version(), version=__version__)
 
 
+def _lookup(cache: ResultCache | None, document: Document, strategy: Strategy,
+            llm: LLMExtractor | None) -> tuple[str | None, Result | None]:
+    """The cache key for this letter and settings, and the result stored under it (None when there is none)."""
+    key = _cache_key(cache, document, strategy, llm)
+    return key, _cached(cache, key, document)
+
+
+def _rules(document: Document, layout: Layout) -> Result:
+    return _finish(document, layout, RulesExtractor().extract(document, layout))
+
+
+def _wants_model(strategy: Strategy, llm: LLMExtractor | None, rules: Result) -> bool:
+    """strategy auto asks the model only when one is configured and the rules' result has error findings."""
+    return strategy == "auto" and llm is not None and not rules.ok
+
+
 def _cached(cache: ResultCache | None, key: str | None, document: Document) -> Result | None:
     if cache is None or key is None:
         return None
@@ -175,21 +191,18 @@ def parse(
         ChecksFailedError: ``strict=True`` and the result has error findings.
     """
     document, layout, llm = _start(source, strategy, llm, model, base_url, max_chars)
-    key = _cache_key(cache, document, strategy, llm)
-    hit = _cached(cache, key, document)
-    if hit is not None:
-        return _end(document, hit, strict)
-    if strategy == "llm" and llm is not None:
-        result = _finish(document, layout, llm.extract(document, layout))
-    else:
-        result = _finish(document, layout, RulesExtractor().extract(document, layout))
-        if strategy == "auto" and llm is not None and not result.ok:
-            try:
-                model_result: Result | ModelError = _finish(document, layout, llm.extract(document, layout))
-            except ModelError as exc:
-                model_result = exc
-            result = _choose(document, result, model_result)
-    _store(cache, key, result)
+    key, result = _lookup(cache, document, strategy, llm)
+    if result is None:
+        if strategy == "llm" and llm is not None:
+            result = _finish(document, layout, llm.extract(document, layout))
+        else:
+            result = _rules(document, layout)
+            if _wants_model(strategy, llm, result) and llm is not None:
+                try:
+                    result = _choose(document, result, _finish(document, layout, llm.extract(document, layout)))
+                except ModelError as exc:
+                    result = _choose(document, result, exc)
+        _store(cache, key, result)
     return _end(document, result, strict)
 
 
@@ -206,19 +219,17 @@ async def aparse(
 ) -> Result:
     """The async twin of ``parse``: the same arguments and result, the model called through ``AsyncOpenAI``."""
     document, layout, llm = _start(source, strategy, llm, model, base_url, max_chars)
-    key = _cache_key(cache, document, strategy, llm)
-    hit = _cached(cache, key, document)
-    if hit is not None:
-        return _end(document, hit, strict)
-    if strategy == "llm" and llm is not None:
-        result = _finish(document, layout, await llm.aextract(document, layout))
-    else:
-        result = _finish(document, layout, RulesExtractor().extract(document, layout))
-        if strategy == "auto" and llm is not None and not result.ok:
-            try:
-                model_result: Result | ModelError = _finish(document, layout, await llm.aextract(document, layout))
-            except ModelError as exc:
-                model_result = exc
-            result = _choose(document, result, model_result)
-    _store(cache, key, result)
+    key, result = _lookup(cache, document, strategy, llm)
+    if result is None:
+        if strategy == "llm" and llm is not None:
+            result = _finish(document, layout, await llm.aextract(document, layout))
+        else:
+            result = _rules(document, layout)
+            if _wants_model(strategy, llm, result) and llm is not None:
+                try:
+                    extraction = await llm.aextract(document, layout)
+                    result = _choose(document, result, _finish(document, layout, extraction))
+                except ModelError as exc:
+                    result = _choose(document, result, exc)
+        _store(cache, key, result)
     return _end(document, result, strict)
