@@ -1,7 +1,8 @@
 """Batches: many letters through ``parse``, with bounded concurrency, one outcome per letter.
 
-``aparse_many`` runs ``aparse`` on each source with at most ``concurrency`` letters in flight (the model calls
-are what wait) and yields an ``Outcome`` per letter, in input order or as each completes. A letter that fails
+``aparse_many`` runs ``aparse`` on each source with at most ``concurrency`` model requests in flight, paced so
+that a ready request never waits behind other letters' checks (``_pacing``), and yields an ``Outcome`` per
+letter, in input order or as each completes. A letter that fails
 becomes an outcome holding its error: it never stops the batch or loses the other letters' results.
 ``parse_many`` is the same for synchronous callers (it drives the async batch on a private event loop).
 
@@ -29,6 +30,7 @@ from ._document import DEFAULT_MAX_CHARS
 from ._exceptions import LLMParseError
 from ._extraction import LLMExtractor
 from ._models import Result
+from ._pacing import PACING, Pacing
 from ._pipeline import aparse, model_configured
 from ._types import Source, Strategy
 
@@ -77,16 +79,17 @@ def _name(index: int, source: Source) -> str:
     return os.fspath(source)
 
 
-async def _one(index: int, source: Source, options: dict[str, Any], gate: asyncio.Semaphore) -> Outcome:
+async def _one(index: int, source: Source, options: dict[str, Any], pacing: Pacing) -> Outcome:
     name = _name(index, source)
-    async with gate:
-        try:
+    PACING.set(pacing)  # in this task's own context
+    try:
+        async with pacing.working():
             result = await aparse(source, **options)
-        except LLMParseError as exc:
-            return Outcome(index, name, error_type=type(exc).__name__, error=str(exc))
-        except Exception as exc:  # a bug must not cost the rest of the batch its results
-            logger.exception("%s: unexpected error", name)
-            return Outcome(index, name, error_type=type(exc).__name__, error=f"unexpected error: {exc}")
+    except LLMParseError as exc:
+        return Outcome(index, name, error_type=type(exc).__name__, error=str(exc))
+    except Exception as exc:  # a bug must not cost the rest of the batch its results
+        logger.exception("%s: unexpected error", name)
+        return Outcome(index, name, error_type=type(exc).__name__, error=f"unexpected error: {exc}")
     if result.provenance.source is None and not name.startswith("<"):
         result = result.model_copy(update={"provenance": result.provenance.model_copy(update={"source": name})})
     return Outcome(index, name, result)
@@ -104,11 +107,12 @@ async def aparse_many(
     max_chars: int = DEFAULT_MAX_CHARS,
     cache: ResultCache | None = None,
 ) -> AsyncIterator[Outcome]:
-    """Parse many letters, at most ``concurrency`` at a time; yields one ``Outcome`` per source.
+    """Parse many letters with at most ``concurrency`` model requests in flight; yields one ``Outcome`` per source.
 
     Args:
         sources: texts, bytes or paths; consumed lazily, so a generator over a huge archive is fine.
-        concurrency: letters in flight at once (what bounds the model calls).
+        concurrency: model requests in flight at once. Up to four times as many letters are read ahead, so a
+            request is ready to go out whenever an answer comes in.
         ordered: yield in input order (True) or as each letter completes (False).
         strategy, llm, model, base_url, max_chars, cache: as for ``parse``.
     """
@@ -117,8 +121,8 @@ async def aparse_many(
     if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
         llm = LLMExtractor.from_env(model=model, base_url=base_url)
     options: dict[str, Any] = {"strategy": strategy, "llm": llm, "max_chars": max_chars, "cache": cache}
-    gate = asyncio.Semaphore(concurrency)
-    window = concurrency * 2  # tasks created ahead of the gate; bounds memory on huge inputs
+    pacing = Pacing(concurrency)
+    window = concurrency * 4  # letters started at once (in flight, read ahead, being checked); bounds memory
     pending: set[asyncio.Task[Outcome]] = set()
     ready: dict[int, Outcome] = {}
     next_index = 0
@@ -130,7 +134,7 @@ async def aparse_many(
             if item is None:
                 exhausted = True
                 break
-            pending.add(asyncio.ensure_future(_one(item[0], item[1], options, gate)))
+            pending.add(asyncio.ensure_future(_one(item[0], item[1], options, pacing)))
         if not pending:
             break
         done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)

@@ -164,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--max-reasks", type=int, default=2, help="re-asks for a plan that does not fit (2)")
         sp.add_argument("--token-budget", type=int, default=None, help="most tokens one letter may spend")
         sp.add_argument("-v", "--verbose", action="store_true", help="also show info findings and log messages")
-        sp.add_argument("--concurrency", type=int, default=8, help="letters in flight at once (8)")
+        sp.add_argument("--concurrency", type=int, default=8, help="model requests in flight at once (8)")
         sp.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
         sp.add_argument("--cache-dir", type=Path, default=None, help="the cache folder (~/.cache/llmparse)")
         if cmd == "parse":

@@ -5,6 +5,7 @@ The only module that imports the stages. ``parse`` runs them in order and wraps 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from importlib.metadata import PackageNotFoundError, version
@@ -218,16 +219,22 @@ async def aparse(
     cache: ResultCache | None = None,
 ) -> Result:
     """The async twin of ``parse``: the same arguments and result, the model called through ``AsyncOpenAI``."""
+    # The awaits of asyncio.sleep(0) give the event loop a turn between stages: in a batch, answers that came in
+    # for other letters are read, and their next requests sent, before this letter goes on working.
     document, layout, llm = _start(source, strategy, llm, model, base_url, max_chars)
+    await asyncio.sleep(0)
     key, result = _lookup(cache, document, strategy, llm)
     if result is None:
         if strategy == "llm" and llm is not None:
-            result = _finish(document, layout, await llm.aextract(document, layout))
+            extraction = await llm.aextract(document, layout)
+            await asyncio.sleep(0)
+            result = _finish(document, layout, extraction)
         else:
             result = _rules(document, layout)
             if _wants_model(strategy, llm, result) and llm is not None:
                 try:
                     extraction = await llm.aextract(document, layout)
+                    await asyncio.sleep(0)
                     result = _choose(document, result, _finish(document, layout, extraction))
                 except ModelError as exc:
                     result = _choose(document, result, exc)

@@ -47,7 +47,7 @@ import pytest
 import llmparse
 from llmparse import LLMExtractor, Outcome, ResultCache, RetryPolicy, batch
 from llmparse._cli import main
-from llmparse._extraction import _prompts
+from llmparse._extraction import _llm, _prompts
 
 from .conftest import EXAMPLE, LETTERS, MODEL_URL, ROOT, TEST_KEY
 from .model_server import Action, answer_batch, completion
@@ -236,29 +236,126 @@ def test_aparse_many_structures_letters_with_the_model() -> None:
         assert _numbers(result) == _numbers(_rules(path))
 
 
-def test_aparse_many_keeps_at_most_concurrency_letters_at_the_model() -> None:
-    """With concurrency=2, never more than two model calls are in flight, and two are (fake in-process model)."""
-    in_flight = 0
-    peak = 0
-    calls: list[str] = []
+class _SlowModel:
+    """An in-process fake model that takes 20 ms per answer and counts the requests in flight."""
 
-    async def answer(request: httpx2.Request) -> httpx2.Response:
-        nonlocal in_flight, peak
-        calls.append(str(request.url))
-        in_flight += 1
-        peak = max(peak, in_flight)
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.in_flight = 0
+        self.peak = 0
+
+    async def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.calls.append(str(request.url))
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
         await asyncio.sleep(0.02)
-        in_flight -= 1
-        return httpx2.Response(200, json=completion(json.loads(request.content), Action("rules-plan"), len(calls)))
+        self.in_flight -= 1
+        body = completion(json.loads(request.content), Action("rules-plan"), len(self.calls))
+        return httpx2.Response(200, json=body)
 
-    llm = _with_transport("scripted", answer)
+
+def test_aparse_many_keeps_at_most_concurrency_letters_at_the_model() -> None:
+    """With the caller's own client and concurrency=2, two model calls are in flight, never more."""
+    model = _SlowModel()
+    llm = _with_transport("scripted", model)
     letters = LETTER_FILES[:6]
     outcomes = asyncio.run(_collect(llmparse.aparse_many(letters, strategy="llm", llm=llm, concurrency=2,
                                                          ordered=False)))
     assert sorted(o.source for o in outcomes) == sorted(str(p) for p in letters)
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
-    assert len(calls) == len(letters)
-    assert peak == 2
+    assert len(model.calls) == len(letters)
+    assert model.peak == 2
+
+
+def _paced(monkeypatch: pytest.MonkeyPatch, handler: Callable[[httpx2.Request], Any],
+           **options: Any) -> LLMExtractor:
+    """An extractor with llmparse's own client and paced transport, whose network is an in-process handler."""
+    monkeypatch.setattr(_llm, "_network_transport", lambda: _Unrecorded(handler))
+    return LLMExtractor("scripted", base_url=MODEL_URL, api_key=TEST_KEY, **options)
+
+
+def test_own_client_keeps_exactly_concurrency_requests_in_flight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through llmparse's own client a batch keeps ``concurrency`` requests at the endpoint, never more: a letter
+    gives up its turn at the CPU while it waits for an answer, so the others can send theirs."""
+    model = _SlowModel()
+    llm = _paced(monkeypatch, model, retry=RetryPolicy(max_attempts=1))
+    letters = [p for p in LETTER_FILES if _rules(p).ok][:9]
+    outcomes = asyncio.run(_collect(llmparse.aparse_many(letters, strategy="llm", llm=llm, concurrency=3)))
+    assert [o.source for o in outcomes] == [str(p) for p in letters]
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    assert len(model.calls) == len(letters)
+    assert model.peak == 3
+
+
+def test_a_letter_waiting_to_retry_does_not_hold_up_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first request gets 429 with Retry-After 0.6 s; the other letters finish long before it is retried."""
+    calls: list[str] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        calls.append(str(request.url))
+        if len(calls) == 1:
+            return httpx2.Response(429, headers={"retry-after": "0.6"}, json={"error": {"message": "slow down"}})
+        return httpx2.Response(200, json=completion(json.loads(request.content), Action("rules-plan"), len(calls)))
+
+    llm = _paced(monkeypatch, answer, retry=RetryPolicy(max_attempts=2))
+    letters = [p for p in LETTER_FILES if _rules(p).ok][:4]
+
+    async def run() -> list[tuple[float, Outcome]]:
+        start = time.perf_counter()
+        return [(time.perf_counter() - start, o)
+                async for o in llmparse.aparse_many(letters, strategy="llm", llm=llm, concurrency=2, ordered=False)]
+
+    finished = asyncio.run(run())
+    assert all(o.ok for _, o in finished), [o.error for _, o in finished]
+    assert len(calls) == len(letters) + 1
+    *others, (last_at, last) = finished
+    assert last.result is not None
+    assert last.result.usage.llm_calls == 2  # the letter that waited
+    assert last_at >= 0.6
+    assert all(at < 0.45 for at, _ in others), [at for at, _ in others]
+
+
+def test_pacing_a_letter_cancelled_in_its_waits_never_frees_anothers_lane() -> None:
+    """A letter cancelled while it waits for an answer, and again while it waits for the lane back, leaves the
+    lane with the letter that holds it, and free once that letter is done."""
+    from llmparse._pacing import Pacing
+
+    async def scenario() -> list[str]:
+        pacing = Pacing(1)
+        order: list[str] = []
+        b_holds, b_go = asyncio.Event(), asyncio.Event()
+
+        async def a() -> None:
+            async with pacing.working(), pacing.waiting():
+                await asyncio.sleep(10)
+
+        async def b() -> None:
+            async with pacing.working():
+                b_holds.set()
+                await b_go.wait()
+                order.append("b done")
+
+        async def c() -> None:
+            async with pacing.working():
+                order.append("c in")
+
+        task_a = asyncio.create_task(a())
+        await asyncio.sleep(0.01)  # a waits, without the lane
+        task_b = asyncio.create_task(b())
+        await b_holds.wait()
+        task_a.cancel()
+        await asyncio.sleep(0.01)  # a now waits for the lane back, which b holds
+        task_a.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task_a
+        task_c = asyncio.create_task(c())
+        await asyncio.sleep(0.01)
+        order.append("b still working")
+        b_go.set()
+        await asyncio.wait_for(asyncio.gather(task_b, task_c), 1)
+        return order
+
+    assert asyncio.run(scenario()) == ["b still working", "b done", "c in"]
 
 
 # --- 3. the cache ---------------------------------------------------------------------------------------------

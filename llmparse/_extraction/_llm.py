@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._document import Document
 from .._exceptions import (
@@ -33,9 +33,13 @@ from .._exceptions import (
 )
 from .._layout import Layout
 from .._models import Usage
+from .._pacing import PACING
 from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Rejected
 from ._prompts import prompt_version, render_messages
 from ._schema import REVIEWING, LetterPlan, PlanContext, plan_to_internal
+
+if TYPE_CHECKING:
+    import httpx2
 
 __all__ = ["LLMExtractor", "RetryPolicy"]
 
@@ -180,6 +184,42 @@ def _retry_after(exc: BaseException) -> float | None:
     except ValueError:
         when = email.utils.parsedate_to_datetime(value)
         return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def _network_transport() -> httpx2.AsyncBaseTransport:
+    """The transport that talks to the endpoint (the openai client's own default)."""
+    import httpx2
+    from openai import DEFAULT_CONNECTION_LIMITS
+
+    return httpx2.AsyncHTTPTransport(limits=DEFAULT_CONNECTION_LIMITS)
+
+
+def _paced_transport() -> Any:
+    """An httpx transport that sends each request in its turn when the caller is part of a batch (``Pacing``):
+    with a place at the gate, without the lane, and with the whole answer read before the place is given up."""
+    import httpx2
+
+    class PacedTransport(httpx2.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self._inner = _network_transport()
+
+        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+            pacing = PACING.get()
+            if pacing is None:
+                return await self._inner.handle_async_request(request)
+            async with pacing.waiting(), pacing.gate:
+                response = await self._inner.handle_async_request(request)
+                try:
+                    await response.aread()
+                except BaseException:
+                    await response.aclose()
+                    raise
+            return response
+
+        async def aclose(self) -> None:
+            await self._inner.aclose()
+
+    return PacedTransport()
 
 
 @dataclass(frozen=True)
@@ -335,8 +375,9 @@ class LLMExtractor:
         if self._async_client is None or self._async_loop is not loop:
             import openai
 
+            http = openai.DefaultAsyncHttpxClient(transport=_paced_transport())
             self._async_client = openai.AsyncOpenAI(api_key=self._key(), base_url=self.base_url, max_retries=0,
-                                                    timeout=self.timeout)
+                                                    timeout=self.timeout, http_client=http)
             self._async_loop = loop
         return self._async_client
 
@@ -414,20 +455,28 @@ class LLMExtractor:
         from tenacity import AsyncRetrying
 
         sleep = self.retry.sleep
+        pacing = PACING.get()  # in a batch: wait for answers and retries without holding the lane
 
         async def pause(seconds: float) -> None:
-            if sleep is time.sleep:
+            if sleep is not time.sleep:
+                sleep(seconds)  # a test's recorder
+            elif pacing is None:
                 await asyncio.sleep(seconds)
             else:
-                sleep(seconds)  # a test's recorder
+                async with pacing.waiting():
+                    await asyncio.sleep(seconds)
 
         client = self._instructor(self._async_openai(), meter)
         reviewing = REVIEWING.set(context)
         try:
             async for attempt in AsyncRetrying(sleep=pause, **self._retrying()):
                 with attempt:
-                    plan: LetterPlan = await client.chat.completions.create(
-                        **self._arguments(messages, context, meter))
+                    arguments = self._arguments(messages, context, meter)
+                    if pacing is None or self._async_given is None:
+                        plan: LetterPlan = await client.chat.completions.create(**arguments)
+                    else:  # the caller's client has no paced transport: the whole call waits its turn
+                        async with pacing.waiting(), pacing.gate:
+                            plan = await client.chat.completions.create(**arguments)
         except Exception as exc:
             raise self._error(exc, meter, context) from exc
         finally:
