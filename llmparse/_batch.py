@@ -34,7 +34,7 @@ from ._pacing import PACING, Pacing
 from ._pipeline import aparse, model_configured
 from ._types import Source, Strategy
 
-__all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "parse_many"]
+__all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "parse_many", "resume"]
 
 logger = logging.getLogger("llmparse")
 
@@ -233,7 +233,8 @@ def done_sources(results: Path) -> set[str]:
     """The sources a JSONL results file already holds a result for; a torn last line is cut off.
 
     A run killed while writing leaves at most one incomplete line at the end. It is removed, so the resumed
-    run appends whole lines only. Error lines do not count as done: a resumed run tries those letters again.
+    run appends whole lines only. Error lines do not count as done: a resumed run tries those letters again
+    (``resume`` also removes their old error lines).
     """
     if not results.exists():
         return set()
@@ -253,6 +254,43 @@ def done_sources(results: Path) -> set[str]:
         if source:
             done.add(source)
     return done
+
+
+def _error_source(line: bytes) -> str | None:
+    """The source of an error line (``{"source", "error"}``), or None for any other line."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if isinstance(record, dict) and "error" in record and isinstance(record.get("source"), str):
+        return str(record["source"])
+    return None
+
+
+def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
+    """The sources a resumed run still has to parse, with the results file made ready to take their lines.
+
+    The file keeps one line per letter: a torn last line is cut off (as ``done_sources`` does), and the error
+    lines of the letters that are tried again are removed, by writing the file anew beside it and renaming it
+    over, so a kill at any moment leaves either the old file or the new one. Error lines of letters that are
+    not part of this run stay.
+    """
+    done = done_sources(results)
+    todo = [source for source in sources if str(source) not in done]
+    again = {str(source) for source in todo}
+    if not again or not results.exists():
+        return todo
+    lines = results.read_bytes().splitlines(keepends=True)
+    kept = [line for line in lines if _error_source(line) not in again]
+    if len(kept) < len(lines):
+        fresh = results.with_name(f".{results.name}.resume")
+        with fresh.open("wb") as handle:
+            handle.writelines(kept)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(fresh, results)
+        logger.info("%s: removed %d error line(s) of letters tried again", results, len(lines) - len(kept))
+    return todo
 
 
 @dataclass

@@ -68,8 +68,7 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"llmparse: InputError: {item}: no such file, folder or matching pattern\n")
     results: Path | None = getattr(args, "output", None)
     if results is not None and getattr(args, "resume", False):
-        done = batch.done_sources(results)
-        files = [f for f in files if str(f) not in done]
+        files = batch.resume(results, files)
     out_dir: Path | None = getattr(args, "out", None)
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)

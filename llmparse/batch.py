@@ -5,7 +5,7 @@ command line needs around them, and the OpenAI Batch API's offline halves (``pre
 ``collect_outputs``).
 """
 
-from ._batch import LETTER_SUFFIXES, Outcome, Summary, done_sources, expand_inputs
+from ._batch import LETTER_SUFFIXES, Outcome, Summary, done_sources, expand_inputs, resume
 from ._openai_batch import Rerun, collect_outputs, prepare_requests
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "done_sources",
     "expand_inputs",
     "prepare_requests",
+    "resume",
 ]

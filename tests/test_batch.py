@@ -558,6 +558,34 @@ def test_killed_run_resumes_without_losing_or_repeating_letters(tmp_path: Path) 
     assert Counter(sources) == Counter(files)
 
 
+def test_resume_retries_failed_letters_and_keeps_one_line_per_letter(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A letter that failed is parsed again by --resume and its error line replaced by its result; the error
+    line of a letter left out of the resumed run stays, and the result lines are kept as they were."""
+    good, bad, other = tmp_path / "good.txt", tmp_path / "later.txt", tmp_path / "other.txt"
+    good.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    bad.write_text(RECIPE, encoding="utf-8")
+    other.write_bytes(BLOB)
+    out = tmp_path / "out.jsonl"
+    first = ["parse", str(good), str(bad), str(other), "--strategy", "rules", "-o", str(out)]
+    assert main(first) == 2
+    before = out.read_text(encoding="utf-8").splitlines()
+    assert sorted("error" in json.loads(line) for line in before) == [False, True, True]
+
+    bad.write_text(LETTER_FILES[0].read_text(encoding="utf-8"), encoding="utf-8")  # the failed letter, fixed
+    capsys.readouterr()
+    assert main(["parse", str(good), str(bad), "--strategy", "rules", "-o", str(out), "--resume"]) == 0
+    assert "letters 1: answers 1; 0 failed" in capsys.readouterr().err
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    results = {r["provenance"]["source"]: r for r in records if "error" not in r}
+    errors = {r["source"]: r for r in records if "error" in r}
+    assert sorted(results) == [str(good), str(bad)]
+    assert sorted(errors) == [str(other)]  # not part of the resumed run: its failure is still on record
+    assert len(records) == 3
+    assert before[0] in out.read_text(encoding="utf-8").splitlines()
+    assert not list(tmp_path.glob(".out.jsonl*"))
+
+
 # --- 5. process pools -----------------------------------------------------------------------------------------
 
 
