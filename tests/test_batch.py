@@ -315,6 +315,27 @@ def test_a_letter_waiting_to_retry_does_not_hold_up_the_others(monkeypatch: pyte
     assert all(at < 0.45 for at, _ in others), [at for at, _ in others]
 
 
+def test_a_request_that_cannot_connect_fails_only_its_letter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the paced transport, a request refused at connection fails its own letter (a transport error
+    outcome); the other letters take its place at the gate and finish."""
+    calls: list[str] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        calls.append(str(request.url))
+        if len(calls) == 2:
+            raise httpx2.ConnectError("connection refused", request=request)
+        return httpx2.Response(200, json=completion(json.loads(request.content), Action("rules-plan"), len(calls)))
+
+    llm = _paced(monkeypatch, answer, retry=RetryPolicy(max_attempts=1))
+    letters = [p for p in LETTER_FILES if _rules(p).ok][:5]
+    outcomes = asyncio.run(_collect(llmparse.aparse_many(letters, strategy="llm", llm=llm, concurrency=2)))
+    assert [o.source for o in outcomes] == [str(p) for p in letters]
+    failed = [o for o in outcomes if not o.ok]
+    assert [o.error_type for o in failed] == ["ModelTransportError"]
+    assert "could not be reached" in (failed[0].error or "")
+    assert len(calls) == len(letters)
+
+
 def test_pacing_a_letter_cancelled_in_its_waits_never_frees_anothers_lane() -> None:
     """A letter cancelled while it waits for an answer, and again while it waits for the lane back, leaves the
     lane with the letter that holds it, and free once that letter is done."""
