@@ -53,7 +53,8 @@ def model_path(n: int, latency: float, levels: list[int]) -> None:
     # letters the scripted model plans right the first time, so that N letters are N calls; a letter the
     # rules leave with errors (a truncated one) is sent back once with feedback, which is another test's matter
     letters = sorted(p for p in (ROOT / "tests" / "data" / "letters").iterdir()
-                     if p.suffix in (".txt", ".md") and p.name != "README.md" and llmparse.parse(p).ok)
+                     if p.suffix in (".txt", ".md") and p.name != "README.md"
+                     and llmparse.parse(p, strategy="rules").ok)
     texts = [letters[k % len(letters)].read_text(encoding="utf-8") for k in range(n)]
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "tests.model_server", "--port", str(port), "--latency",
@@ -93,13 +94,17 @@ async def _transport_only(port: int, texts: list[str], level: int) -> float:
 
     from llmparse._document import load_document
     from llmparse._extraction._prompts import render_messages
+    from llmparse._extraction._schema import LetterPlan
     from llmparse._layout import read_layout
 
+    # the body llmparse sends in tools mode: the same messages, tool, tool choice and settings
+    tool = {"type": "function", "function": LetterPlan.openai_schema}
     bodies: list[dict[str, object]] = []
     for text in texts:
         layout = read_layout(load_document(text))
         bodies.append({"model": "scripted", "messages": render_messages(layout, 1, len(layout.lines)),
-                       "tools": [{"type": "function", "function": {"name": "LetterPlan", "parameters": {}}}]})
+                       "tools": [tool], "tool_choice": {"type": "function", "function": {"name": "LetterPlan"}},
+                       "temperature": 0, "max_tokens": 4000})
     gate = asyncio.Semaphore(level)
     async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}/v1", timeout=60) as client:
 

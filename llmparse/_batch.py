@@ -20,7 +20,7 @@ import os
 import queue
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ async def aparse_many(
     base_url: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     cache: ResultCache | None = None,
-) -> AsyncIterator[Outcome]:
+) -> AsyncGenerator[Outcome, None]:
     """Parse many letters with at most ``concurrency`` model requests in flight; yields one ``Outcome`` per source.
 
     Args:
@@ -115,6 +115,9 @@ async def aparse_many(
             request is ready to go out whenever an answer comes in.
         ordered: yield in input order (True) or as each letter completes (False).
         strategy, llm, model, base_url, max_chars, cache: as for ``parse``.
+
+    Closing the generator early (``aclose``, or leaving an ``async for`` loop over ``contextlib.aclosing``)
+    cancels the letters started ahead, so they make no further model calls.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -128,25 +131,31 @@ async def aparse_many(
     next_index = 0
     feed = iter(enumerate(sources))
     exhausted = False
-    while True:
-        while not exhausted and len(pending) < window:
-            item = next(feed, None)
-            if item is None:
-                exhausted = True
+    try:
+        while True:
+            while not exhausted and len(pending) < window:
+                item = next(feed, None)
+                if item is None:
+                    exhausted = True
+                    break
+                pending.add(asyncio.ensure_future(_one(item[0], item[1], options, pacing)))
+            if not pending:
                 break
-            pending.add(asyncio.ensure_future(_one(item[0], item[1], options, pacing)))
-        if not pending:
-            break
-        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            outcome = task.result()
-            if not ordered:
-                yield outcome
-            else:
-                ready[outcome.index] = outcome
-        while next_index in ready:
-            yield ready.pop(next_index)
-            next_index += 1
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                outcome = task.result()
+                if not ordered:
+                    yield outcome
+                else:
+                    ready[outcome.index] = outcome
+            while next_index in ready:
+                yield ready.pop(next_index)
+                next_index += 1
+    finally:
+        # the consumer stopped early, or the sources raised: the letters started ahead make no more model calls
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 def parse_many(
@@ -271,17 +280,17 @@ def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
     """The sources a resumed run still has to parse, with the results file made ready to take their lines.
 
     The file keeps one line per letter: a torn last line is cut off (as ``done_sources`` does), and the error
-    lines of the letters that are tried again are removed, by writing the file anew beside it and renaming it
-    over, so a kill at any moment leaves either the old file or the new one. Error lines of letters that are
-    not part of this run stay.
+    lines of letters that are tried again, or that have a result already (files from earlier versions), are
+    removed, by writing the file anew beside it and renaming it over, so a kill at any moment leaves either the
+    old file or the new one. Error lines of letters that are not part of this run stay.
     """
     done = done_sources(results)
     todo = [source for source in sources if str(source) not in done]
-    again = {str(source) for source in todo}
-    if not again or not results.exists():
+    stale = done | {str(source) for source in todo}  # a letter with a result, or tried again, needs no error line
+    if not results.exists():
         return todo
     lines = results.read_bytes().splitlines(keepends=True)
-    kept = [line for line in lines if _error_source(line) not in again]
+    kept = [line for line in lines if _error_source(line) not in stale]
     if len(kept) < len(lines):
         fresh = results.with_name(f".{results.name}.resume")
         with fresh.open("wb") as handle:
@@ -289,7 +298,7 @@ def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(fresh, results)
-        logger.info("%s: removed %d error line(s) of letters tried again", results, len(lines) - len(kept))
+        logger.info("%s: removed %d stale error line(s)", results, len(lines) - len(kept))
     return todo
 
 

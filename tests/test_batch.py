@@ -28,8 +28,10 @@ import asyncio
 import functools
 import json
 import multiprocessing
+import os
 import pickle
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -269,7 +271,7 @@ def test_aparse_many_keeps_at_most_concurrency_letters_at_the_model() -> None:
 
 def _paced(monkeypatch: pytest.MonkeyPatch, handler: Callable[[httpx2.Request], Any],
            **options: Any) -> LLMExtractor:
-    """An extractor with llmparse's own client and paced transport, whose network is an in-process handler."""
+    """An extractor with llmparse's own (paced) client, whose network is an in-process handler."""
     monkeypatch.setattr(_llm, "_network_transport", lambda: _Unrecorded(handler))
     return LLMExtractor("scripted", base_url=MODEL_URL, api_key=TEST_KEY, **options)
 
@@ -316,7 +318,7 @@ def test_a_letter_waiting_to_retry_does_not_hold_up_the_others(monkeypatch: pyte
 
 
 def test_a_request_that_cannot_connect_fails_only_its_letter(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Through the paced transport, a request refused at connection fails its own letter (a transport error
+    """Through the paced client, a request refused at connection fails its own letter (a transport error
     outcome); the other letters take its place at the gate and finish."""
     calls: list[str] = []
 
@@ -334,6 +336,52 @@ def test_a_request_that_cannot_connect_fails_only_its_letter(monkeypatch: pytest
     assert [o.error_type for o in failed] == ["ModelTransportError"]
     assert "could not be reached" in (failed[0].error or "")
     assert len(calls) == len(letters)
+
+
+def test_a_batch_reaches_the_endpoint_through_the_environments_proxy() -> None:
+    """With HTTP_PROXY set, the command line (a batch over the async client) sends its request through the proxy,
+    as the openai SDK does: pacing leaves the SDK's proxies alone. The scripted server stands in for the proxy;
+    the endpoint's host does not exist, so the letter is parsed only if the proxy was used."""
+    from .model_server import ModelServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    proxy = ModelServer(port).start()
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "all_proxy", "http_proxy")}
+    env.update(HTTP_PROXY=f"http://127.0.0.1:{port}", OPENAI_API_KEY=TEST_KEY)
+    try:
+        run = subprocess.run([sys.executable, "-m", "llmparse", "parse", str(EXAMPLE), "--strategy", "llm",
+                              "--model", "scripted", "--base-url", "http://llm.invalid/v1", "--no-cache",
+                              "--max-reasks", "0"], cwd=ROOT, env=env, capture_output=True, timeout=120, check=False)
+    finally:
+        proxy.stop()
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    assert len(proxy.requests) == 1
+    result = llmparse.Result.model_validate_json(run.stdout)
+    assert result.provenance.strategy == "llm"
+    assert result.usage.llm_calls == 1
+
+
+def test_a_batch_closed_early_makes_no_more_model_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A consumer that stops after the first outcome: the letters started ahead are cancelled, not parsed on."""
+    model = _SlowModel()
+    llm = _paced(monkeypatch, model, retry=RetryPolicy(max_attempts=1))
+    letters = [p for p in LETTER_FILES if _rules(p).ok][:12]
+
+    async def scenario() -> tuple[int, int, int]:
+        outcomes = llmparse.aparse_many(letters, strategy="llm", llm=llm, concurrency=2)
+        first = await anext(outcomes)
+        assert first.ok
+        await outcomes.aclose()
+        at_close = len(model.calls)
+        await asyncio.sleep(0.2)  # ten times a fake answer's time
+        others = len(asyncio.all_tasks()) - 1
+        return at_close, len(model.calls), others
+
+    at_close, later, running = asyncio.run(scenario())
+    assert later == at_close < len(letters)
+    assert running == 0
 
 
 def test_pacing_a_letter_cancelled_in_its_waits_never_frees_anothers_lane() -> None:
@@ -581,8 +629,9 @@ def test_killed_run_resumes_without_losing_or_repeating_letters(tmp_path: Path) 
 
 def test_resume_retries_failed_letters_and_keeps_one_line_per_letter(tmp_path: Path,
                                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    """A letter that failed is parsed again by --resume and its error line replaced by its result; the error
-    line of a letter left out of the resumed run stays, and the result lines are kept as they were."""
+    """A letter that failed is parsed again by --resume and its error line replaced by its result, a stale error
+    line of a letter with a result goes, the error line of a letter left out of the resumed run stays, and the
+    result lines are kept as they were."""
     good, bad, other = tmp_path / "good.txt", tmp_path / "later.txt", tmp_path / "other.txt"
     good.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     bad.write_text(RECIPE, encoding="utf-8")
@@ -594,6 +643,9 @@ def test_resume_retries_failed_letters_and_keeps_one_line_per_letter(tmp_path: P
     assert sorted("error" in json.loads(line) for line in before) == [False, True, True]
 
     bad.write_text(LETTER_FILES[0].read_text(encoding="utf-8"), encoding="utf-8")  # the failed letter, fixed
+    stale = Outcome(9, str(good), error_type="ModelTransportError", error="an older run's failure").to_json()
+    with out.open("a", encoding="utf-8") as handle:  # as resumed runs of earlier versions could leave it
+        handle.write(stale + "\n")
     capsys.readouterr()
     assert main(["parse", str(good), str(bad), "--strategy", "rules", "-o", str(out), "--resume"]) == 0
     assert "letters 1: answers 1; 0 failed" in capsys.readouterr().err

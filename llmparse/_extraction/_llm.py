@@ -186,29 +186,25 @@ def _retry_after(exc: BaseException) -> float | None:
         return max(0.0, when.timestamp() - time.time()) if when else None
 
 
-def _network_transport() -> httpx2.AsyncBaseTransport:
-    """The transport that talks to the endpoint (the openai client's own default)."""
-    import httpx2
-    from openai import DEFAULT_CONNECTION_LIMITS
-
-    return httpx2.AsyncHTTPTransport(limits=DEFAULT_CONNECTION_LIMITS)
+def _network_transport() -> httpx2.AsyncBaseTransport | None:
+    """The transport under the async client: None, the client's own (proxies from the environment included).
+    Tests put an in-process endpoint here."""
+    return None
 
 
-def _paced_transport() -> Any:
-    """An httpx transport that sends each request in its turn when the caller is part of a batch (``Pacing``):
-    with a place at the gate, without the lane, and with the whole answer read before the place is given up."""
-    import httpx2
+def _paced_client() -> httpx2.AsyncClient:
+    """The openai SDK's default async HTTP client, sending each request in its turn when the caller is part of a
+    batch (``Pacing``): with a place at the gate, without the lane, the whole answer read before the place is
+    given up. Pacing happens above the transport, so proxies, limits and timeouts stay the SDK's."""
+    import openai
 
-    class PacedTransport(httpx2.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self._inner = _network_transport()
-
-        async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+    class PacedClient(openai.DefaultAsyncHttpxClient):
+        async def send(self, request: httpx2.Request, **options: Any) -> httpx2.Response:
             pacing = PACING.get()
             if pacing is None:
-                return await self._inner.handle_async_request(request)
+                return await super().send(request, **options)
             async with pacing.waiting(), pacing.gate:
-                response = await self._inner.handle_async_request(request)
+                response = await super().send(request, **options)
                 try:
                     await response.aread()
                 except BaseException:
@@ -216,10 +212,8 @@ def _paced_transport() -> Any:
                     raise
             return response
 
-        async def aclose(self) -> None:
-            await self._inner.aclose()
-
-    return PacedTransport()
+    transport = _network_transport()
+    return PacedClient() if transport is None else PacedClient(transport=transport)
 
 
 @dataclass(frozen=True)
@@ -375,9 +369,8 @@ class LLMExtractor:
         if self._async_client is None or self._async_loop is not loop:
             import openai
 
-            http = openai.DefaultAsyncHttpxClient(transport=_paced_transport())
             self._async_client = openai.AsyncOpenAI(api_key=self._key(), base_url=self.base_url, max_retries=0,
-                                                    timeout=self.timeout, http_client=http)
+                                                    timeout=self.timeout, http_client=_paced_client())
             self._async_loop = loop
         return self._async_client
 
@@ -474,7 +467,7 @@ class LLMExtractor:
                     arguments = self._arguments(messages, context, meter)
                     if pacing is None or self._async_given is None:
                         plan: LetterPlan = await client.chat.completions.create(**arguments)
-                    else:  # the caller's client has no paced transport: the whole call waits its turn
+                    else:  # the caller's client is not paced: the whole call waits its turn
                         async with pacing.waiting(), pacing.gate:
                             plan = await client.chat.completions.create(**arguments)
         except Exception as exc:
