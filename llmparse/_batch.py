@@ -2,8 +2,8 @@
 
 ``aparse_many`` runs ``aparse`` on each source with at most ``concurrency`` model requests in flight, paced so
 that a ready request never waits behind other letters' checks (``_pacing``), and yields an ``Outcome`` per
-letter, in input order or as each completes. A letter that fails
-becomes an outcome holding its error: it never stops the batch or loses the other letters' results.
+letter, in input order or as each completes. A letter that fails becomes an outcome holding its error: it
+never stops the batch or loses the other letters' results.
 ``parse_many`` is the same for synchronous callers (it drives the async batch on a private event loop).
 
 The helpers below serve long runs from the command line: expanding folders and globs into files, and the

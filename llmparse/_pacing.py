@@ -5,7 +5,7 @@ of CPU: reading the letter and building its request before, checking the plan an
 after. On one event loop that work runs in turns, and a request that is ready to go out must not wait behind
 other letters' checks, or the endpoint sits idle. So the batch paces its letters with two things:
 
-- the *gate*: places for requests in flight; a request takes a place at the transport, once it is built, and
+- the *gate*: places for requests in flight; a request takes a place as it is sent, once it is built, and
   gives it up as soon as its answer has been read;
 - the *lane*: one letter at a time does CPU work. A letter holds the lane while it works and lets go of it
   whenever it waits (for a place, for an answer, for a retry), so at any moment at most one letter's work is
