@@ -302,6 +302,12 @@ def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
     return todo
 
 
+def _clock(seconds: float) -> str:
+    """Seconds as h:mm:ss."""
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
 @dataclass
 class Summary:
     """What a run did: letters by kind, error findings, model calls and tokens, cache hits, failures."""
@@ -331,10 +337,19 @@ class Summary:
             self.llm_calls += result.usage.llm_calls
             self.tokens += result.usage.prompt_tokens + result.usage.completion_tokens
 
-    def progress(self, total: int) -> str:
-        """One status line for a progress display."""
-        return (f"letters {self.letters}/{total}  with errors {self.with_errors}  findings {self.findings}  "
-                f"model calls {self.llm_calls}  tokens {self.tokens:,}  failed {len(self.failures)}")
+    def progress(self, total: int, elapsed: float = 0.0) -> str:
+        """One status line for a progress display: a bar, letters done of ``total``, letters with error
+        findings, findings, model calls, tokens, failures, and (given the seconds ``elapsed``) rate and time left."""
+        share = min(1.0, self.letters / total) if total else 1.0
+        bar = "#" * round(20 * share)
+        line = (f"[{bar:-<20}] {self.letters}/{total} letters  {self.with_errors} with errors  "
+                f"{self.findings} findings  {self.llm_calls} model calls  {self.tokens:,} tokens  "
+                f"{len(self.failures)} failed")
+        if elapsed > 0 and self.letters:
+            rate = self.letters / elapsed
+            left = max(0, total - self.letters) / rate
+            line += f"  {rate:.1f}/s  {_clock(left)} left"
+        return line
 
     def report(self) -> str:
         """The end-of-run summary, a few lines."""

@@ -11,7 +11,9 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -58,6 +60,34 @@ def _model(args: argparse.Namespace, err: TextIO) -> tuple[llmparse.Strategy, ll
     return args.strategy, llm
 
 
+class _Progress:
+    """The progress line on a terminal: redrawn in place at most ten times a second, never wider than the
+    terminal (a wrapped line could not be redrawn), cleared for a message and left standing at the end."""
+
+    def __init__(self, err: TextIO, total: int) -> None:
+        self.err = err
+        self.total = total
+        self.start = time.monotonic()
+        self.drawn = 0.0
+        self.width = max(20, shutil.get_terminal_size((100, 20)).columns - 1)
+
+    def show(self, summary: batch.Summary, *, now: bool = False) -> None:
+        moment = time.monotonic()
+        if not now and moment - self.drawn < 0.1 and summary.letters < self.total:
+            return
+        self.drawn = moment
+        line = summary.progress(self.total, moment - self.start)[: self.width]
+        self.err.write("\r" + line.ljust(self.width))
+        self.err.flush()
+
+    def clear(self) -> None:
+        self.err.write("\r" + " " * self.width + "\r")
+
+    def close(self, summary: batch.Summary) -> None:
+        self.show(summary, now=True)
+        self.err.write("\n")
+
+
 def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     chosen = _model(args, err)
     if chosen is None:
@@ -74,7 +104,7 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
     cache = None if args.no_cache or strategy == "rules" else llmparse.ResultCache(args.cache_dir)
     summary = batch.Summary()
-    progress = err.isatty() and len(files) > 1
+    progress = _Progress(err, len(files)) if err.isatty() and len(files) > 1 else None
     sink = results.open("a", encoding="utf-8") if results is not None else None
     try:
         for outcome in llmparse.parse_many(files, concurrency=args.concurrency, strategy=strategy, llm=llm,
@@ -84,16 +114,18 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 sink.write(outcome.to_json() + "\n")
                 sink.flush()  # one complete line per letter: a killed run loses nothing finished
             if outcome.result is None:
+                if progress is not None:
+                    progress.clear()
                 err.write(f"llmparse: {outcome.error_type}: {outcome.error}\n")
             else:
                 _emit(args, outcome.result, Path(outcome.source), out_dir, out)
-            if progress:
-                err.write("\r" + summary.progress(len(files)))
+            if progress is not None:
+                progress.show(summary)
     finally:
         if sink is not None:
             sink.close()
-    if progress:
-        err.write("\n")
+        if progress is not None:
+            progress.close(summary)
     if len(files) > 1 or results is not None:
         err.write(summary.report() + "\n")
     if summary.failures or missing:
