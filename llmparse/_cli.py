@@ -14,7 +14,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -101,7 +102,17 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         files = batch.resume(results, files)
     out_dir: Path | None = getattr(args, "out", None)
     if out_dir:
+        same = [name for name, n in Counter(f"{f.name}.json" for f in files).items() if n > 1]
+        if same:
+            err.write(f"llmparse: error: several inputs would be written to {out_dir / same[0]}; name them apart, "
+                      "or use -o FILE for one JSONL file\n")
+            return _FAILED
         out_dir.mkdir(parents=True, exist_ok=True)
+    # json to standard output is one JSON document: a Result for one file named, else an array of Results
+    single = len(args.files) == 1 and Path(args.files[0]).is_file()
+    args.array = args.command == "parse" and not out_dir and results is None and (args.format or "json") == "json" \
+        and not single
+    args.emitted = 0
     cache = None if args.no_cache or strategy == "rules" else llmparse.ResultCache(args.cache_dir)
     summary = batch.Summary()
     progress = _Progress(err, len(files)) if err.isatty() and len(files) > 1 else None
@@ -126,6 +137,8 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             sink.close()
         if progress is not None:
             progress.close(summary)
+        if args.array:
+            out.write("[]\n" if not args.emitted else "\n]\n")
     if len(files) > 1 or results is not None:
         err.write(summary.report() + "\n")
     if summary.failures or missing:
@@ -140,23 +153,50 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write("llmparse: error: batch prepare needs --model (or LLMPARSE_MODEL)\n")
             return _FAILED
         files, missing = batch.expand_inputs(args.files)
+        for item in missing:
+            err.write(f"llmparse: InputError: {item}: no such file, folder or matching pattern\n")
+        written = failed = 0
         with args.output.open("w", encoding="utf-8") as sink:
-            for request in batch.prepare_requests(files, model=args.model):
+            for path in files:
+                try:
+                    (request,) = batch.prepare_requests([path], model=args.model)
+                except llmparse.LLMParseError as exc:  # this letter is left out; the others are prepared
+                    err.write(f"llmparse: {type(exc).__name__}: {exc}\n")
+                    failed += 1
+                    continue
                 sink.write(json.dumps(request, ensure_ascii=False) + "\n")
-        err.write(f"llmparse: wrote {len(files)} request(s) to {args.output}\n")
-        return _FAILED if missing else 0
+                written += 1
+        err.write(f"llmparse: wrote {written} request(s) to {args.output}"
+                  f"{f'; {failed} input(s) left out' if failed else ''}\n")
+        return _FAILED if missing or failed else 0
+    expected = None
+    if args.requests is not None:
+        with args.requests.open(encoding="utf-8") as requests:
+            expected = [str(json.loads(line)["custom_id"]) for line in requests if line.strip()]
     reruns = 0
     sink = args.output.open("w", encoding="utf-8") if args.output else out
-    with args.batch_output.open(encoding="utf-8") as lines:
-        for kind, item in batch.collect_outputs(lines, root=args.root):
+    try:
+        for kind, item in batch.collect_outputs(_lines(args.batch_outputs), root=args.root, expected=expected):
             if kind == "result":
                 sink.write(item.model_dump_json() + "\n")
             else:
                 reruns += 1
                 err.write(f"llmparse: needs a live re-run: {item.source}: {item.reason}\n")
-    if sink is not out:
-        sink.close()
+                if sink is not out:  # the results file records every letter, as parse -o does
+                    sink.write(json.dumps({"source": item.source, "error": {"type": "NeedsRerun",
+                                                                             "message": item.reason}},
+                                          ensure_ascii=False) + "\n")
+    finally:
+        if sink is not out:
+            sink.close()
     return 1 if reruns else 0
+
+
+def _lines(paths: Sequence[Path]) -> Iterator[str]:
+    """The lines of several files, one after the other, each file opened only when it is reached."""
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:
+            yield from handle
 
 
 def _emit(args: argparse.Namespace, result: llmparse.Result, path: Path, out_dir: Path | None, out: TextIO) -> None:
@@ -176,8 +216,28 @@ def _emit(args: argparse.Namespace, result: llmparse.Result, path: Path, out_dir
             args.header_written = True
         elif args.format == "pairs":
             llmparse.pairs_jsonl([result], out)
+        elif args.format == "jsonl":
+            out.write(result.model_dump_json() + "\n")
+        elif args.array:
+            out.write(("[\n" if not args.emitted else ",\n") + result.model_dump_json(indent=2))
+            args.emitted += 1
         else:
-            out.write(result.model_dump_json(indent=2 if args.format == "json" else None) + "\n")
+            out.write(result.model_dump_json(indent=2) + "\n")
+
+
+def _count(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``least``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -186,21 +246,26 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for cmd, helptext in (("parse", "parse letters into JSON"), ("check", "list the findings of letters")):
         sp = sub.add_parser(cmd, help=helptext)
-        sp.add_argument("files", nargs="+", metavar="FILES")
-        sp.add_argument("--strategy", choices=["rules", "llm", "auto"], default="auto")
+        sp.add_argument("files", nargs="+", metavar="FILES",
+                        help="letters: .txt, .md, .pdf or .docx files, folders of them, or quoted glob patterns")
+        sp.add_argument("--strategy", choices=["rules", "llm", "auto"], default="auto",
+                        help="rules (offline), llm (the model), or auto: the rules, and the model when they "
+                        "report an error and a model is configured (default: auto)")
         sp.add_argument("--model", default=None, help="model name (default: $LLMPARSE_MODEL)")
         sp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (default: $LLMPARSE_BASE_URL)")
         sp.add_argument("--mode", choices=["tools", "json_schema", "md_json"], default=None,
                         help="how the model returns the plan (default: $LLMPARSE_MODE or tools)")
-        sp.add_argument("--max-reasks", type=int, default=2, help="re-asks for a plan that does not fit (2)")
-        sp.add_argument("--token-budget", type=int, default=None, help="most tokens one letter may spend")
-        sp.add_argument("-v", "--verbose", action="store_true", help="also show info findings and log messages")
-        sp.add_argument("--concurrency", type=int, default=8, help="model requests in flight at once (8)")
+        sp.add_argument("--max-reasks", type=_count(0), default=2, help="re-asks for a plan that does not fit (2)")
+        sp.add_argument("--token-budget", type=_count(1), default=None, help="most tokens one letter may spend")
+        sp.add_argument("-v", "--verbose", action="store_true",
+                        help="log what happens (and, for check, list info findings too)")
+        sp.add_argument("--concurrency", type=_count(1), default=8, help="model requests in flight at once (8)")
         sp.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
         sp.add_argument("--cache-dir", type=Path, default=None, help="the cache folder (~/.cache/llmparse)")
         if cmd == "parse":
-            sp.add_argument("--format", choices=["json", "jsonl", "text", "csv", "pairs"], default="json",
-                            help="json, jsonl (a Result per line), text, csv or pairs (JSONL): one row per "
+            sp.add_argument("--format", choices=["json", "jsonl", "text", "csv", "pairs"], default=None,
+                            help="what goes to standard output: json (default; a JSON array for several "
+                            "letters), jsonl (a Result per line), text, csv or pairs (JSONL): one row per "
                             "question number")
             sp.add_argument("--out", type=Path, default=None, metavar="DIR",
                             help="write DIR/<input file name>.json for each input")
@@ -213,28 +278,59 @@ def _parser() -> argparse.ArgumentParser:
     rv.add_argument("-o", "--output", type=Path, default=None, metavar="PAGE", help="default: FILE.html")
     rv.add_argument("--strategy", choices=["rules", "llm", "auto"], default="rules")
     cache = sub.add_parser("cache", help="manage the result cache")
-    cache.add_argument("action", choices=["clear", "path"])
-    cache.add_argument("--cache-dir", type=Path, default=None)
+    cache.add_argument("action", choices=["clear", "path"], help="clear: remove the entries; path: print the folder")
+    cache.add_argument("--cache-dir", type=Path, default=None, help="the cache folder (~/.cache/llmparse)")
     bt = sub.add_parser("batch", help="the OpenAI Batch API: prepare requests, collect outputs")
     bsub = bt.add_subparsers(dest="batch_command", required=True)
     prep = bsub.add_parser("prepare", help="write /v1/chat/completions batch lines for letters")
-    prep.add_argument("files", nargs="+", metavar="INPUTS")
-    prep.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    prep.add_argument("--model", default=os.environ.get("LLMPARSE_MODEL"))
-    coll = bsub.add_parser("collect", help="validate, assemble and check a batch output file")
-    coll.add_argument("batch_output", type=Path, metavar="OUTPUT")
-    coll.add_argument("-o", "--output", type=Path, default=None, metavar="FILE", help="results JSONL (stdout)")
+    prep.add_argument("files", nargs="+", metavar="INPUTS", help="letters, folders of them, or glob patterns")
+    prep.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the requests file (JSONL)")
+    prep.add_argument("--model", default=os.environ.get("LLMPARSE_MODEL"),
+                      help="the model to ask (required; default: $LLMPARSE_MODEL)")
+    coll = bsub.add_parser("collect", help="validate, assemble and check batch output files")
+    coll.add_argument("batch_outputs", type=Path, nargs="+", metavar="OUTPUT",
+                      help="the batch's output file, and its error file if it has one")
+    coll.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                      help="write the results JSONL here (default: standard output); the file is replaced")
+    coll.add_argument("--requests", type=Path, default=None, metavar="FILE",
+                      help="the requests file: letters with no output line are listed for a re-run too")
     coll.add_argument("--root", type=Path, default=None, help="folder the letters' paths are relative to")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    """Run the command line; returns the exit code (0 done, 1 findings or re-runs to look at, 2 failures,
+    130 interrupted)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `llmparse parse ... | head`
+        return 0
+    except KeyboardInterrupt:
+        sys.stderr.write("\nllmparse: interrupted; what was written to -o FILE is kept (--resume goes on)\n")
+        return 130
+    except OSError as exc:  # a file or folder the command was asked to read or write
+        where = f": {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"llmparse: error: {exc.strerror or exc}{where}\n")
+        return _FAILED
+    except llmparse.LLMParseError as exc:
+        sys.stderr.write(f"llmparse: {type(exc).__name__}: {exc}\n")
+        return _FAILED
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "resume", False) and args.output is None:
+        parser.error("--resume needs -o FILE (the results file to resume)")
+    if getattr(args, "format", None) is not None and (args.output is not None or args.out is not None):
+        parser.error("--format is for standard output; -o FILE and --out DIR write Result JSON")
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="llmparse: %(message)s")
-    if not verbose:  # the PDF reader warns about fonts and stray bytes it copes with; say nothing of it
+    if not verbose:
+        # the PDF reader warns about fonts and stray bytes it copes with, and instructor logs every failed attempt
+        # that the retry policy goes on to handle: the one-line error at the end says what matters
         logging.getLogger("pypdf").setLevel(logging.ERROR)
+        logging.getLogger("instructor").setLevel(logging.CRITICAL)
     if args.command == "schema":
         sys.stdout.write(json.dumps(llmparse.result_schema(), indent=2) + "\n")
         return 0
@@ -256,10 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args.any_error = False
     args.header_written = False
-    try:
-        return _parse_files(args, sys.stdout, sys.stderr)
-    except BrokenPipeError:  # `llmparse parse ... | head`
-        return 0
+    return _parse_files(args, sys.stdout, sys.stderr)
 
 
 if __name__ == "__main__":

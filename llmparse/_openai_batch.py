@@ -67,15 +67,18 @@ def _usage(body: dict[str, Any]) -> Usage:
                  cached_tokens=int(details.get("cached_tokens") or 0))
 
 
-def collect_outputs(lines: Iterable[str], *, model: str | None = None,
-                    root: Path | None = None) -> Iterator[tuple[str, Any]]:
+def collect_outputs(lines: Iterable[str], *, model: str | None = None, root: Path | None = None,
+                    expected: Iterable[str] | None = None) -> Iterator[tuple[str, Any]]:
     """Results from batch output lines: yields ``("result", Result)`` or ``("rerun", Rerun)`` per line.
 
     Args:
-        lines: the batch output file's lines.
+        lines: the batch output file's lines (and its error file's: OpenAI puts failed requests there).
         model: the model name for provenance (default: the one the output names).
         root: the folder the ``custom_id`` paths are relative to (default: the current folder).
+        expected: the ``custom_id`` of every request sent (the requests file's); those with no output line
+            are yielded as reruns at the end, so no letter goes missing without notice.
     """
+    seen: set[str] = set()
     for line in lines:
         if not line.strip():
             continue
@@ -84,6 +87,10 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None,
             source = str(record["custom_id"])
         except (ValueError, KeyError, TypeError):
             yield "rerun", Rerun("<unreadable line>", f"not a batch output line: {line[:80]!r}")
+            continue
+        seen.add(source)
+        if "response" not in record and "body" in record:
+            yield "rerun", Rerun(source, "this is a request line, not an output line: pass the batch's output file")
             continue
         response = record.get("response") or {}
         if record.get("error") or response.get("status_code") != 200:
@@ -104,14 +111,20 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None,
         try:
             document = load_document(path)
         except LLMParseError as exc:
-            yield "rerun", Rerun(source, f"the letter cannot be read: {exc}")
+            hint = "; name the folder its path is relative to with --root (root=)" \
+                if root is None and not path.is_absolute() and not path.exists() else ""
+            yield "rerun", Rerun(source, f"the letter cannot be read: {exc}{hint}")
             continue
         layout = read_layout(document)
         context = PlanContext(layout, 1, len(layout.lines), coverage=False)
         try:
             plan = LetterPlan.model_validate_json(content or "", context={"plan_context": context})
         except ValidationError as exc:
-            yield "rerun", Rerun(source, f"the completion is no valid plan: {str(exc).splitlines()[0]}")
+            errors = exc.errors()
+            where = ".".join(str(part) for part in errors[0]["loc"]) if errors else ""
+            detail = f"{where}: {errors[0]['msg']}" if where else (errors[0]["msg"] if errors else str(exc))
+            yield "rerun", Rerun(source, f"the completion is no valid plan ({exc.error_count()} error(s); "
+                                 f"{detail[:300]})")
             continue
         internal, rejected = plan_to_internal(layout, plan)
         extraction = Extraction(internal, "llm", _usage(body), model or body.get("model"), prompt_version(),
@@ -120,3 +133,7 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None,
             yield "result", _finish(document, layout, extraction)
         except LLMParseError as exc:
             yield "rerun", Rerun(source, str(exc))
+    for source in expected or ():
+        if source not in seen:
+            yield "rerun", Rerun(source, "no output line: the request failed (see the batch's error file) or "
+                                 "was never run")

@@ -813,19 +813,53 @@ def test_collect_checks_good_lines_and_lists_reruns() -> None:
 
 def test_cli_batch_collect_writes_results_and_exits_1_listing_reruns(tmp_path: Path,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """`llmparse batch collect OUTPUT -o FILE --root DIR` writes the good results as JSONL and exits 1, naming
-    each letter that needs a live re-run on stderr."""
+    """`llmparse batch collect OUTPUT -o FILE --root DIR` writes the good results as JSONL, and an error line for
+    each letter that needs a live re-run (also named on stderr), and exits 1."""
     results = tmp_path / "results.jsonl"
     code = main(["batch", "collect", str(BATCH / "output.jsonl"), "-o", str(results), "--root", str(ROOT)])
     out, err = capsys.readouterr()
     assert code == 1
     assert out == ""
-    lines = results.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 2
-    assert [llmparse.Result.model_validate_json(line).letter.kind for line in lines] == ["answers", "answers"]
+    records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    assert [llmparse.Result.model_validate(r).letter.kind for r in records if "error" not in r] == ["answers"] * 2
+    assert sorted((r["source"], r["error"]["type"]) for r in records if "error" in r) == [
+        (BATCH_LETTERS[1], "NeedsRerun"), (BATCH_LETTERS[3], "NeedsRerun")]
     failed, malformed = err.splitlines()
     assert failed == f"llmparse: needs a live re-run: {BATCH_LETTERS[1]}: the request failed: HTTP 500"
     assert malformed.startswith(f"llmparse: needs a live re-run: {BATCH_LETTERS[3]}: the completion is no valid plan")
+
+
+def test_collect_reads_the_error_file_and_names_requests_without_output(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Failed requests in a separate error file (as OpenAI writes them) are read with the output file; with
+    --requests, a letter with no line in either file is listed for a re-run instead of going missing."""
+    lines = (BATCH / "output.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    failed = [line for line in lines if json.loads(line)["response"]["status_code"] != 200]
+    good = [line for line in lines if line not in failed]
+    assert failed
+    assert len(good) == 3
+    output, errors = tmp_path / "output.jsonl", tmp_path / "errors.jsonl"
+    output.write_text("".join(good[1:]), encoding="utf-8")  # the first letter's line is lost
+    errors.write_text("".join(failed), encoding="utf-8")
+    lost = json.loads(good[0])["custom_id"]
+    assert lost == BATCH_LETTERS[0]
+    code = main(["batch", "collect", str(output), str(errors), "--requests", str(BATCH / "requests.jsonl"),
+                 "--root", str(ROOT)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert len(out.splitlines()) == 1  # the one valid plan left
+    reruns = [line.removeprefix("llmparse: needs a live re-run: ").split(": ")[0] for line in err.splitlines()]
+    assert sorted(reruns) == sorted([*(json.loads(line)["custom_id"] for line in failed), BATCH_LETTERS[3], lost])
+    assert f"llmparse: needs a live re-run: {lost}: no output line" in err
+
+
+def test_collect_says_when_it_is_given_the_requests_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """The requests file passed by mistake as the output: each line says so, instead of 'HTTP None'."""
+    assert main(["batch", "collect", str(BATCH / "requests.jsonl"), "--root", str(ROOT)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == len(BATCH_LETTERS)
+    assert all(line.endswith("this is a request line, not an output line: pass the batch's output file")
+               for line in err)
 
 
 # --- 7. the command line over folders and globs ----------------------------------------------------------------

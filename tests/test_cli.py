@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,7 +151,8 @@ def test_parse_out_dir(capsys: pytest.CaptureFixture[str], tmp_path: Path, compl
 def test_missing_file_among_good_ones(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, missing_first: bool
 ) -> None:
-    """A missing file gets one line on stderr and exit code 2, and the good file's output is still printed."""
+    """A missing file gets one line on stderr and exit code 2, and the good file's output is still printed (as
+    the one Result in the JSON array that two named files make)."""
     missing = tmp_path / "bestaat-niet.txt"
     files = [str(missing), str(EXAMPLE)] if missing_first else [str(EXAMPLE), str(missing)]
     assert main(["parse", *files, "--strategy", "rules"]) == 2
@@ -158,7 +160,8 @@ def test_missing_file_among_good_ones(
     assert err.splitlines() == [line for line in err.splitlines() if str(missing) in line]
     assert len(err.splitlines()) == 1
     assert err.endswith("\n")
-    _example_ok(llmparse.Result.model_validate_json(out))
+    (result,) = json.loads(out)
+    _example_ok(llmparse.Result.model_validate(result))
 
 
 def test_missing_file_with_out_dir(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -314,3 +317,121 @@ def test_csv_format_writes_one_header_and_a_row_per_question_number(capsys: pyte
     assert list(rows[0]) == list(llmparse.PAIR_COLUMNS)
     assert [r["question_number"] for r in rows[:15]] == [str(n) for n in range(1, 16)]
     assert out.count("source,publication_id") == 1
+
+
+# --- usage mistakes and files the command cannot write: one line on stderr, never a traceback -------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ["parse", "x.txt", "--concurrency", "0"],
+    ["parse", "x.txt", "--max-reasks", "-1"],
+    ["parse", "x.txt", "--token-budget", "many"],
+    ["parse", "x.txt", "--resume"],
+    ["parse", "x.txt", "--format", "csv", "-o", "out.jsonl"],
+    ["parse", "x.txt", "--format", "text", "--out", "results"],
+], ids=["concurrency-0", "negative-reasks", "budget-not-a-number", "resume-without-output", "format-with-output",
+        "format-with-out-dir"])
+def test_usage_mistakes_exit_2_with_a_usage_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Values and flag combinations that cannot work are refused before anything is parsed."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert re.search(r"^llmparse( parse)?: error: ", err, re.MULTILINE), err
+    assert "Traceback" not in err
+
+
+def _one_line_failure(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+def test_unwritable_places_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A results file in a missing folder or over a folder, an --out that is a file, a review page in a missing
+    folder, a batch file that does not exist: exit 2 and one line naming the place."""
+    missing = tmp_path / "nergens" / "r.jsonl"
+    err = _one_line_failure(["parse", str(EXAMPLE), "--strategy", "rules", "-o", str(missing)], capsys)
+    assert err.startswith("llmparse: error: No such file or directory")
+    assert str(missing) in err
+    err = _one_line_failure(["parse", str(EXAMPLE), "--strategy", "rules", "-o", str(tmp_path)], capsys)
+    assert err.startswith("llmparse: error: Is a directory")
+    assert str(tmp_path) in err
+    a_file = tmp_path / "bestand.txt"
+    a_file.write_text("x", encoding="utf-8")
+    err = _one_line_failure(["parse", str(EXAMPLE), "--strategy", "rules", "--out", str(a_file)], capsys)
+    assert err.startswith("llmparse: error: File exists")
+    assert str(a_file) in err
+    page = tmp_path / "nergens" / "p.html"
+    err = _one_line_failure(["review", str(EXAMPLE), "-o", str(page)], capsys)
+    assert str(page) in err
+    err = _one_line_failure(["batch", "collect", str(tmp_path / "output.jsonl")], capsys)
+    assert str(tmp_path / "output.jsonl") in err
+    assert len(err.splitlines()) == 1
+
+
+def test_interrupt_is_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C in the middle of a run: exit 130, and a line saying the results file is kept for --resume."""
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(llmparse, "parse_many", interrupted)
+    assert main(["parse", str(EXAMPLE), str(EXAMPLE), "--strategy", "rules"]) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == "llmparse: interrupted; what was written to -o FILE is kept (--resume goes on)"
+
+
+def test_out_dir_refuses_inputs_that_would_overwrite_each_other(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Two letters named alike in different folders would be one file in --out DIR: refused, nothing written."""
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "brief.txt").write_text(COMPLETE, encoding="utf-8")
+    out_dir = tmp_path / "out"
+    assert main(["parse", str(tmp_path / "a"), str(tmp_path / "b"), "--strategy", "rules", "--out",
+                 str(out_dir)]) == 2
+    assert "several inputs would be written to" in capsys.readouterr().err
+    assert not out_dir.exists()
+
+
+def test_json_for_several_letters_is_one_json_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--format json` (the default) prints one Result for one file named, and one JSON array otherwise, so
+    the output always loads with json.loads."""
+    (tmp_path / "brief.txt").write_text(COMPLETE, encoding="utf-8")
+    assert main(["parse", str(EXAMPLE), "--strategy", "rules"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), dict)
+    assert main(["parse", str(EXAMPLE), str(tmp_path / "brief.txt"), "--strategy", "rules"]) == 0
+    results = [llmparse.Result.model_validate(r) for r in json.loads(capsys.readouterr().out)]
+    assert [r.provenance.source for r in results] == [str(EXAMPLE), str(tmp_path / "brief.txt")]
+    assert main(["parse", str(tmp_path), "--strategy", "rules"]) == 0  # a folder of one letter: still an array
+    assert len(json.loads(capsys.readouterr().out)) == 1
+    empty = tmp_path / "leeg"
+    empty.mkdir()
+    (empty / "recept.txt").write_text("Appeltaart: bloem, boter, appels.", encoding="utf-8")
+    assert main(["parse", str(empty), "--strategy", "rules"]) == 2
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_batch_prepare_leaves_out_unreadable_letters_and_names_missing_inputs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty and a binary file among letters, and an input that does not exist: the letters are prepared,
+    each of the others gets one line, and the exit code is 2."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "brief.txt").write_text(COMPLETE, encoding="utf-8")
+    (folder / "leeg.txt").write_text("", encoding="utf-8")
+    (folder / "blob.txt").write_bytes(bytes(range(256)))
+    requests = tmp_path / "requests.jsonl"
+    assert main(["batch", "prepare", str(folder), str(tmp_path / "weg.txt"), "--model", "m", "-o",
+                 str(requests)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert [json.loads(line)["custom_id"] for line in requests.read_text(encoding="utf-8").splitlines()] == [
+        str(folder / "brief.txt")]
+    assert f"{tmp_path / 'weg.txt'}: no such file" in err
+    assert "EmptyInputError" in err
+    assert "BinaryInputError" in err
+    assert err.splitlines()[-1] == f"llmparse: wrote 1 request(s) to {requests}; 2 input(s) left out"
