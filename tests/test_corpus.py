@@ -148,3 +148,25 @@ def test_plans_from_the_gold_assemble_into_perfect_letters() -> None:
             imperfect.append(gold["file"])
     assert len(golds) == 93
     assert imperfect == []
+
+
+def test_the_rules_metadata_passes_the_model_paths_grounding() -> None:
+    """A model that gives the metadata the rules find (the scripted server's plan) has none of it rejected: the
+    grounding check and the rules agree on what a letter prints, for every corpus letter."""
+    from llmparse._document import load_document
+    from llmparse._extraction._prompts import render_messages
+    from llmparse._extraction._schema import LetterPlan, plan_to_internal
+    from llmparse._layout import read_layout
+
+    from .model_server import rules_plan
+
+    rejected_in: dict[str, list[tuple[str, str]]] = {}
+    paths = sorted((CORPUS / "letters").iterdir())
+    for path in paths:
+        layout = read_layout(load_document(path))
+        plan = LetterPlan.model_validate(rules_plan(render_messages(layout, 1, len(layout.lines))))
+        _, rejected = plan_to_internal(layout, plan)
+        if rejected:
+            rejected_in[path.name] = [(r.field, r.value) for r in rejected]
+    assert len(paths) == 93
+    assert rejected_in == {}

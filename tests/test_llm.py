@@ -317,6 +317,64 @@ def test_invented_metadata_is_rejected(script: Script) -> None:
     assert "Jan Verzonnen" in result.errors[0].message
 
 
+# Invented: a notice and a letter whose header prints metadata the way some converters and ministries do.
+GROUNDING_LETTER = """Mededeling van staatssecretaris Verhoef (Justitie en Veiligheid) (ontvangen14 maart 2025)
+
+Op 3 maart jl. hebben de leden MarijkeVos (Groenpartij) en Dekker (Stadspartij) schriftelijke vragen gesteld
+aan de staatssecretaris van Justitie en Veiligheid over wachttijden bij de rechtbank.
+
+Vraag 1
+Hoe lang is de gemiddelde wachttijd?
+
+Antwoord 1
+Ongeveer vier maanden.
+"""
+
+
+def _grounded(plan_changes: dict[str, Any]) -> tuple[llmparse.Letter, list[tuple[str, str]]]:
+    """The letter plan_to_internal makes of GROUNDING_LETTER's rules plan with ``plan_changes``, and what it
+    rejected."""
+    from llmparse._extraction._prompts import render_messages
+    from llmparse._extraction._schema import LetterPlan, plan_to_internal
+
+    from .model_server import rules_plan
+
+    layout = read_layout(load_document(GROUNDING_LETTER))
+    plan = {**rules_plan(render_messages(layout, 1, len(layout.lines))), **plan_changes}
+    internal, rejected = plan_to_internal(layout, LetterPlan.model_validate(plan))
+    md = internal.metadata
+    letter = llmparse.Letter(kind=internal.kind, askers=list(md.askers), respondents=list(md.respondents),
+                             submitted_on=md.submitted_on, received_on=md.received_on)
+    return letter, [(r.field, r.value) for r in rejected]
+
+
+def test_metadata_in_the_forms_the_rules_write_is_grounded() -> None:
+    """A role composed of the printed office and department, a name and a date glued to the word before them,
+    and a date printed without its year ("3 maart jl.") in a letter that prints the year: all accepted."""
+    letter, rejected = _grounded({
+        "respondents": [{"name": "Verhoef", "party": None, "role": "Staatssecretaris van Justitie en Veiligheid"}],
+        "askers": [{"name": "Marijke Vos", "party": "Groenpartij", "role": None},
+                   {"name": "Dekker", "party": "Stadspartij", "role": None}],
+        "submitted_on": "2025-03-03", "received_on": "2025-03-14"})
+    assert rejected == []
+    assert [(p.name, p.role) for p in letter.respondents] == [
+        ("Verhoef", "Staatssecretaris van Justitie en Veiligheid")]
+    assert [p.name for p in letter.askers] == ["Marijke Vos", "Dekker"]
+    assert (str(letter.submitted_on), str(letter.received_on)) == ("2025-03-03", "2025-03-14")
+
+
+def test_metadata_the_letter_does_not_print_is_still_rejected() -> None:
+    """A department, a person, a day and a year the letter does not print are each rejected."""
+    _, rejected = _grounded({
+        "respondents": [{"name": "Verhoef", "party": None, "role": "Staatssecretaris van Defensie"}],
+        "askers": [{"name": "Marijke Vos", "party": "Groenpartij", "role": None},
+                   {"name": "Piet Verzonnen", "party": None, "role": None}],
+        "submitted_on": "2025-03-04", "received_on": "2024-03-14"})
+    assert sorted(rejected) == [("askers", "Piet Verzonnen"), ("received_on", "2024-03-14"),
+                                ("respondents.role", "Staatssecretaris van Defensie"),
+                                ("submitted_on", "2025-03-04")]
+
+
 @pytest.mark.vcr
 def test_long_letter_is_split_on_item_boundaries(script: Script) -> None:
     """A letter over the input budget is planned in parts cut at question headings, then merged and checked."""

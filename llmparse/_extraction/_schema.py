@@ -230,6 +230,15 @@ def _printed(text: str, value: str) -> bool:
     return bool(value.strip()) and _squash(value) in text
 
 
+def _role_printed(text: str, role: str) -> bool:
+    """True when a role's office and its department stand in ``text``: a letter printing "staatssecretaris
+    Struycken (Justitie en Veiligheid)" grounds "Staatssecretaris van Justitie en Veiligheid", the form the
+    rules and the annotations write, but nothing the letter does not name."""
+    office, _, department = _squash(role).partition(" ")
+    department = re.sub(r"^(van|voor)\s+", "", department)
+    return _printed(text, office) and (not department or _printed(text, department))
+
+
 _MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
            "november", "december"]
 
@@ -239,8 +248,14 @@ def _date_printed(text: str, value: str) -> dt.date | None:
         date = dt.date.fromisoformat(value.strip())
     except ValueError:
         return None
-    pattern = rf"\b0?{date.day}\s*{_MONTHS[date.month - 1]}\s*{date.year}\b"
-    return date if re.search(pattern, text) else None
+    # the day may be glued to the word before it ("ontvangen13 augustus 2024"); a date printed without its year
+    # ("op 6 november jl.") is grounded when the letter prints that year elsewhere
+    day_month = rf"(?<!\d)0?{date.day}\s*{_MONTHS[date.month - 1]}"
+    if re.search(rf"{day_month}\s*{date.year}(?!\d)", text, re.IGNORECASE):
+        return date
+    if re.search(rf"{day_month}(?!\s*\d)", text, re.IGNORECASE) and re.search(rf"(?<!\d){date.year}(?!\d)", text):
+        return date
+    return None
 
 
 def _anchor(layout: Layout, line: int, words: str | None, *, end: bool) -> int | None:
@@ -334,11 +349,12 @@ def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejec
     def people(field_name: str, persons: list[PlanPerson]) -> tuple[Person, ...]:
         kept: list[Person] = []
         for p in persons:
-            if not _printed(text, p.name):
+            # a name may be printed glued to the word before it ("DaniëlleJansen", as some PDF tools give it)
+            if not (_printed(text, p.name) or _printed(text.replace(" ", ""), p.name.replace(" ", ""))):
                 rejected.append(Rejected(field_name, p.name))
                 continue
             party = p.party if p.party and _printed(text, p.party) else None
-            role = p.role if p.role and _printed(text, p.role.split(" ", 1)[-1]) else None
+            role = p.role if p.role and _role_printed(text, p.role) else None
             for name, value in (("party", p.party), ("role", p.role)):
                 if value and (party if name == "party" else role) is None:
                     rejected.append(Rejected(f"{field_name}.{name}", value))
