@@ -235,7 +235,16 @@ def expand_inputs(inputs: Iterable[str]) -> tuple[list[Path], list[str]]:
                 missing.append(item)
         else:
             missing.append(item)
-    return list(dict.fromkeys(files)), missing
+    unique: dict[str, Path] = {}
+    for file in files:  # one file named twice (relative and absolute, or by a link) is parsed once
+        unique.setdefault(_identity(file), file)
+    return list(unique.values()), missing
+
+
+def _identity(source: str | Path) -> str:
+    """What makes two names of a file the same file: its real path (a relative one taken from the current
+    folder)."""
+    return os.path.realpath(os.fspath(source))
 
 
 def done_sources(results: Path) -> set[str]:
@@ -279,18 +288,22 @@ def _error_source(line: bytes) -> str | None:
 def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
     """The sources a resumed run still has to parse, with the results file made ready to take their lines.
 
+    Letters are matched by file, not by spelling: ``letters/a.txt`` and ``/data/letters/a.txt`` are the same
+    letter when run from ``/data`` (a relative path in the file is taken from the current folder).
     The file keeps one line per letter: a torn last line is cut off (as ``done_sources`` does), and the error
     lines of letters that are tried again, or that have a result already (files from earlier versions), are
     removed, by writing the file anew beside it and renaming it over, so a kill at any moment leaves either the
     old file or the new one. Error lines of letters that are not part of this run stay.
     """
-    done = done_sources(results)
-    todo = [source for source in sources if str(source) not in done]
-    stale = done | {str(source) for source in todo}  # a letter with a result, or tried again, needs no error line
+    done = {_identity(source) for source in done_sources(results)}
+    todo = [source for source in sources if _identity(source) not in done]
+    stale = done | {_identity(source) for source in todo}  # with a result, or tried again: no error line needed
     if not results.exists():
         return todo
     lines = results.read_bytes().splitlines(keepends=True)
-    kept = [line for line in lines if _error_source(line) not in stale]
+    failed = [_error_source(line) for line in lines]
+    kept = [line for line, source in zip(lines, failed, strict=True)
+            if source is None or _identity(source) not in stale]
     if len(kept) < len(lines):
         fresh = results.with_name(f".{results.name}.resume")
         with fresh.open("wb") as handle:

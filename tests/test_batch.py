@@ -661,6 +661,26 @@ def test_resume_retries_failed_letters_and_keeps_one_line_per_letter(tmp_path: P
     assert not list(tmp_path.glob(".out.jsonl*"))
 
 
+def test_resume_knows_a_letter_by_its_file_not_its_spelling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A run over a folder by its absolute path, resumed from its parent by a relative path: nothing is parsed
+    again; and one file named twice in one run is parsed once."""
+    folder = tmp_path / "brieven"
+    folder.mkdir()
+    for path in LETTER_FILES[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out.jsonl"
+    assert main(["parse", str(folder), "--strategy", "rules", "-o", str(out)]) == 0
+    before = out.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["parse", "brieven", "--strategy", "rules", "-o", str(out), "--resume"]) == 0
+    assert out.read_bytes() == before
+    assert "letters 0: none; 0 failed" in capsys.readouterr().err
+    files, missing = batch.expand_inputs([f"brieven/{LETTER_FILES[0].name}", str(folder / LETTER_FILES[0].name)])
+    assert (files, missing) == ([Path("brieven") / LETTER_FILES[0].name], [])
+
+
 # --- 5. process pools -----------------------------------------------------------------------------------------
 
 
