@@ -351,18 +351,16 @@ class Summary:
             self.tokens += result.usage.prompt_tokens + result.usage.completion_tokens
 
     def progress(self, total: int, elapsed: float = 0.0) -> str:
-        """One status line for a progress display: a bar, letters done of ``total``, letters with error
-        findings, findings, model calls, tokens, failures, and (given the seconds ``elapsed``) rate and time left."""
+        """One status line for a progress display: a bar, letters done of ``total``, (given the seconds
+        ``elapsed``) rate and time left, failures, letters with error findings, findings, model calls, tokens."""
         share = min(1.0, self.letters / total) if total else 1.0
         bar = "#" * round(20 * share)
-        line = (f"[{bar:-<20}] {self.letters}/{total} letters  {self.with_errors} with errors  "
-                f"{self.findings} findings  {self.llm_calls} model calls  {self.tokens:,} tokens  "
-                f"{len(self.failures)} failed")
-        if elapsed > 0 and self.letters:
+        line = f"[{bar:-<20}] {self.letters}/{total} letters"
+        if elapsed > 0 and self.letters:  # early in the line: a narrow terminal cuts the end
             rate = self.letters / elapsed
-            left = max(0, total - self.letters) / rate
-            line += f"  {rate:.1f}/s  {_clock(left)} left"
-        return line
+            line += f"  {rate:.1f}/s  {_clock(max(0, total - self.letters) / rate)} left"
+        return (f"{line}  {len(self.failures)} failed  {self.with_errors} with errors  {self.findings} findings  "
+                f"{self.llm_calls} model calls  {self.tokens:,} tokens")
 
     def report(self) -> str:
         """The end-of-run summary, a few lines."""

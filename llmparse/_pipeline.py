@@ -44,13 +44,23 @@ def _is_letter(plan: Plan) -> bool:
     return bool(plan.items or plan.notice or md.askers or md.respondents or plan.kind == "notice")
 
 
+def _path_hint(document: Document) -> str:
+    """A hint for a file name passed as a str, which is read as the letter's text itself."""
+    text = document.text.strip()
+    if document.source != "<str>" or "\n" in text or len(text) > 500:
+        return ""
+    if not (os.path.exists(text) or text.lower().endswith((".txt", ".md", ".pdf", ".docx"))):
+        return ""
+    return f"; a str is read as the letter's text: to read the file {text!r}, pass pathlib.Path({text!r})"
+
+
 def _finish(document: Document, layout: Layout, extraction: Extraction) -> Result:
     """Assemble, check and wrap one extraction."""
     plan = extraction.plan
     if not _is_letter(plan):
         raise NotALetterError(
             "found no Vraag/Antwoord structure, notice or letter metadata: this does not look like an answer "
-            "letter", source=document.source)
+            f"letter{_path_hint(document)}", source=document.source)
     if extraction.strategy == "llm":
         layout = layout.with_footnotes([(fn.start, fn.end) for fn in plan.footnotes])
     letter = assemble(layout, plan)
@@ -175,7 +185,8 @@ def parse(
     """Parse one letter into a ``Result``.
 
     Args:
-        source: the letter's text (``str``), its bytes, or a ``pathlib.Path`` to a .txt / .md file.
+        source: the letter's text (``str``), its bytes, or a ``pathlib.Path`` to a .txt, .md, .pdf or .docx
+            file (PDF and Word need the ``pdf`` / ``docx`` extras).
         strategy: ``rules`` (offline), ``llm`` (the model), or ``auto``: the rules, and the model only when
             the rules' result has error findings and a model is configured; the better result is kept.
         llm: a configured ``LLMExtractor`` (endpoint, mode, retries, budgets) for the model path.

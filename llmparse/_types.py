@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["Extractor", "Source", "Strategy"]
 
 Source = Union[str, bytes, bytearray, memoryview, "PathLike[str]"]
-"""What ``parse`` reads: the letter's text (``str``), its raw bytes, or a path to a .txt / .md file."""
+"""What ``parse`` reads: the letter's text (``str``), its raw bytes, or a path to a .txt, .md, .pdf or .docx file."""
 
 Strategy = Literal["rules", "llm", "auto"]
 """How to find the items: ``rules`` (offline), ``llm`` (the model), ``auto`` (rules, then the model only when

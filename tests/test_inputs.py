@@ -392,3 +392,12 @@ def test_odd_inputs_never_crash(make: Callable[[], str]) -> None:
         return
     assert isinstance(result, llmparse.Result)
     assert result.letter.kind in ("answers", "notice", "questions_only")
+
+
+def test_a_file_name_passed_as_str_gets_a_hint() -> None:
+    """parse("letter.txt") reads the name itself as the letter: the error says to pass a Path."""
+    with pytest.raises(llmparse.NotALetterError, match=r"pass pathlib\.Path\('brieven/antwoord\.txt'\)"):
+        llmparse.parse("brieven/antwoord.txt")
+    with pytest.raises(llmparse.NotALetterError) as caught:
+        llmparse.parse("Appeltaart: bloem, boter en appels.")
+    assert "pathlib" not in str(caught.value)  # text that is no file name gets no such hint
