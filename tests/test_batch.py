@@ -225,8 +225,13 @@ def test_outcome_json_lines_round_trip() -> None:
 @pytest.mark.usefixtures("server")
 def test_aparse_many_structures_letters_with_the_model() -> None:
     """Three letters through the model two at a time all succeed, in order, one call each."""
-    outcomes = asyncio.run(_collect(llmparse.aparse_many(MODEL_LETTERS, strategy="llm", llm=_extractor(),
-                                                         concurrency=2)))
+
+
+    async def run() -> list[Outcome]:
+        async with _extractor() as llm:  # its connections closed before the loop ends
+            return await _collect(llmparse.aparse_many(MODEL_LETTERS, strategy="llm", llm=llm, concurrency=2))
+
+    outcomes = asyncio.run(run())
     assert [o.source for o in outcomes] == [str(p) for p in MODEL_LETTERS]
     for outcome, path in zip(outcomes, MODEL_LETTERS, strict=True):
         assert outcome.result is not None, outcome

@@ -44,10 +44,33 @@ def fixture_script(server: ModelServer | None) -> Script:
     return script
 
 
+_OPENED: list[LLMExtractor] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_extractors() -> Any:
+    """Each test's extractors close their clients at its end (when recording, their sockets are real)."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 def _extractor(**options: Any) -> LLMExtractor:
     waits: list[float] = options.pop("waits", [])
     policy = RetryPolicy(sleep=waits.append, **options.pop("policy", {}))
-    return LLMExtractor("scripted", base_url=MODEL_URL, api_key=TEST_KEY, retry=policy, **options)
+    llm = LLMExtractor("scripted", base_url=MODEL_URL, api_key=TEST_KEY, retry=policy, **options)
+    _OPENED.append(llm)
+    return llm
+
+
+def _aparse(llm: LLMExtractor, source: Path) -> llmparse.Result:
+    """aparse on a fresh event loop, the extractor's async client closed before the loop ends."""
+
+    async def run() -> llmparse.Result:
+        async with llm:
+            return await llmparse.aparse(source, strategy="llm", llm=llm)
+
+    return asyncio.run(run())
 
 
 def _expected(name: str) -> dict[str, Any]:
@@ -447,6 +470,32 @@ def test_live_endpoint_structures_the_example(pytestconfig: pytest.Config) -> No
     assert len(result.letter.questions) == 15
 
 
+def test_close_closes_the_clients_the_extractor_opened_and_no_others() -> None:
+    """close() and the context managers close the extractor's own clients; a client passed in stays open."""
+    llm = LLMExtractor("scripted", base_url=MODEL_URL, api_key=TEST_KEY)
+    with llm:
+        own = llm._openai()
+    assert own.is_closed()
+    assert llm._openai() is not own  # still usable: a new client
+    llm.close()
+
+    async def run() -> tuple[bool, bool]:
+        async with LLMExtractor("scripted", base_url=MODEL_URL, api_key=TEST_KEY) as extractor:
+            opened = extractor._async_openai()
+        async with LLMExtractor("scripted", async_client=given) as theirs_async:
+            assert theirs_async._async_openai() is given
+        return opened.is_closed(), given.is_closed()
+
+    given = openai.AsyncOpenAI(api_key=TEST_KEY, base_url=MODEL_URL)
+    assert asyncio.run(run()) == (True, False)
+    theirs = openai.OpenAI(api_key=TEST_KEY, base_url=MODEL_URL)
+    with LLMExtractor("scripted", client=theirs):
+        pass
+    assert not theirs.is_closed()
+    theirs.close()
+    asyncio.run(given.close())
+
+
 # --- async ------------------------------------------------------------------------------------------------
 
 
@@ -454,7 +503,7 @@ def test_live_endpoint_structures_the_example(pytestconfig: pytest.Config) -> No
 def test_aparse_structures_the_example(script: Script) -> None:
     """aparse gives the same letter as parse, through AsyncOpenAI."""
     script(Action("rules-plan"))
-    result = asyncio.run(llmparse.aparse(EXAMPLE, strategy="llm", llm=_extractor()))
+    result = _aparse(_extractor(), EXAMPLE)
     assert [a.numbers for a in result.letter.answers] == [["1"], ["2"], ["3"], [str(n) for n in range(4, 16)]]
     assert result.provenance.strategy == "llm"
     assert result.usage.llm_calls == 1
@@ -465,7 +514,7 @@ def test_aparse_retries_a_rate_limit(script: Script) -> None:
     """The async path honours Retry-After through the same policy."""
     script(Action("rate-limited", status=429, headers={"retry-after": "2"}), Action("rules-plan"))
     waits: list[float] = []
-    result = asyncio.run(llmparse.aparse(EXAMPLE, strategy="llm", llm=_extractor(waits=waits)))
+    result = _aparse(_extractor(waits=waits), EXAMPLE)
     assert waits == [2.0]
     assert result.usage.llm_calls == 2
 

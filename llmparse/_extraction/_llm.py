@@ -275,6 +275,7 @@ class LLMExtractor:
         self.max_completion_tokens = max_completion_tokens
         self._api_key = api_key
         self._client = client
+        self._client_given = client is not None
         self._wrapped: dict[int, tuple[Any, Any]] = {}
         self._async_given = async_client
         self._async_client: Any = None
@@ -378,8 +379,32 @@ class LLMExtractor:
         """Close the async client this extractor opened on the running event loop, if any."""
         if self._async_given is None and self._async_client is not None and \
                 self._async_loop is asyncio.get_running_loop():
+            self._wrapped.pop(id(self._async_client), None)
             await self._async_client.close()
             self._async_client = self._async_loop = None
+
+    def close(self) -> None:
+        """Close the client this extractor opened for ``parse``, if any (a client passed in stays open).
+
+        The extractor stays usable: the next call opens a new client.
+        """
+        if self._client is not None and not self._client_given:
+            self._wrapped.pop(id(self._client), None)
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> LLMExtractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> LLMExtractor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+        self.close()
 
     def _instructor(self, client: Any, meter: _Meter) -> Any:
         """instructor over ``client``, made once per client (it takes milliseconds to build); its hooks feed
