@@ -12,6 +12,9 @@ the library's own exception. ``OSError`` (a missing or unreadable file) is left 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,9 +56,10 @@ def read_pdf(path: Path, *, source: str) -> str:
     except ImportError as exc:
         raise _missing(".pdf", "pdf", source) from exc
     try:
-        reader = pypdf.PdfReader(path)
-        _unlock(reader, source)
-        pages = [page.extract_text() for page in reader.pages]
+        with _quiet_pypdf():
+            reader = pypdf.PdfReader(path)
+            _unlock(reader, source)
+            pages = [page.extract_text() for page in reader.pages]
     except (OSError, EncryptedFileError):
         raise
     except Exception as exc:  # a damaged PDF fails in many ways: PdfReadError, but also KeyError, ValueError...
@@ -72,6 +76,32 @@ def read_pdf(path: Path, *, source: str) -> str:
         )
     log.debug("%s: read %d PDF pages", source, len(pages))
     return "\f".join(pages)
+
+
+_PYPDF_QUIET = threading.Lock()
+_pypdf_readers = 0
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs a warning for every font or stray byte it copes with (kilobytes for some letters); while
+    llmparse reads, only its errors get through, unless the caller has set the ``pypdf`` logger's level."""
+    global _pypdf_readers
+    pypdf_log = logging.getLogger("pypdf")
+    with _PYPDF_QUIET:
+        if _pypdf_readers == 0 and pypdf_log.level == logging.NOTSET:
+            pypdf_log.setLevel(logging.ERROR)
+            _pypdf_readers = 1
+        elif _pypdf_readers:
+            _pypdf_readers += 1
+    try:
+        yield
+    finally:
+        with _PYPDF_QUIET:
+            if _pypdf_readers:
+                _pypdf_readers -= 1
+                if _pypdf_readers == 0:
+                    pypdf_log.setLevel(logging.NOTSET)
 
 
 def _unlock(reader: PdfReader, source: str) -> None:

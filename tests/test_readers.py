@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import sys
 import zipfile
 from collections.abc import Callable
@@ -275,3 +276,27 @@ def test_size_limits_apply_to_pdf_files_and_their_text(tmp_path: Path) -> None:
     with pytest.raises(InputTooLargeError, match="characters is over"):
         llmparse.parse(path, strategy="rules", max_chars=len(text) - 1)
     assert llmparse.parse(path, strategy="rules", max_chars=len(text)).letter.answers
+
+
+@needs_shared()
+def test_pypdf_font_warnings_stay_quiet_unless_the_caller_asks(caplog: pytest.LogCaptureFixture) -> None:
+    """pypdf warns about every font it cannot fully decode (kilobytes for some letters): while llmparse reads,
+    those stay out of the caller's log, and the pypdf logger is left as it was; a caller who sets its level
+    gets them."""
+    pdfs = sorted(ORIGINALS.glob("*.pdf"))
+    assert pdfs
+    pypdf_log = logging.getLogger("pypdf")
+    with caplog.at_level(logging.WARNING):
+        for path in pdfs:
+            llmparse.parse(path, strategy="rules")
+    assert [r for r in caplog.records if r.name.startswith("pypdf")] == []
+    assert pypdf_log.level == logging.NOTSET
+    caplog.clear()
+    pypdf_log.setLevel(logging.WARNING)
+    try:
+        with caplog.at_level(logging.WARNING):
+            for path in pdfs:
+                llmparse.parse(path, strategy="rules")
+    finally:
+        pypdf_log.setLevel(logging.NOTSET)
+    assert any(r.name.startswith("pypdf") for r in caplog.records)  # these letters do make pypdf warn
