@@ -286,17 +286,19 @@ def test_pypdf_font_warnings_stay_quiet_unless_the_caller_asks(caplog: pytest.Lo
     pdfs = sorted(ORIGINALS.glob("*.pdf"))
     assert pdfs
     pypdf_log = logging.getLogger("pypdf")
-    with caplog.at_level(logging.WARNING):
-        for path in pdfs:
-            llmparse.parse(path, strategy="rules")
-    assert [r for r in caplog.records if r.name.startswith("pypdf")] == []
-    assert pypdf_log.level == logging.NOTSET
-    caplog.clear()
-    pypdf_log.setLevel(logging.WARNING)
+    before = pypdf_log.level
     try:
+        pypdf_log.setLevel(logging.NOTSET)  # as a caller leaves it (the CLI tests set ERROR)
         with caplog.at_level(logging.WARNING):
             for path in pdfs:
                 llmparse.parse(path, strategy="rules")
+        assert [r for r in caplog.records if r.name.startswith("pypdf")] == []
+        assert pypdf_log.level == logging.NOTSET
+        caplog.clear()
+        pypdf_log.setLevel(logging.WARNING)
+        with caplog.at_level(logging.WARNING):
+            for path in pdfs:
+                llmparse.parse(path, strategy="rules")
+        assert any(r.name.startswith("pypdf") for r in caplog.records)  # these letters do make pypdf warn
     finally:
-        pypdf_log.setLevel(logging.NOTSET)
-    assert any(r.name.startswith("pypdf") for r in caplog.records)  # these letters do make pypdf warn
+        pypdf_log.setLevel(before)
