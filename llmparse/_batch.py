@@ -338,7 +338,9 @@ class Summary:
         """Count one outcome."""
         self.letters += 1
         if outcome.result is None:
-            self.failures.append(f"{outcome.source}: {outcome.error_type}: {outcome.error}")
+            message = outcome.error or ""  # most messages start with the source already: say it once
+            message = message.removeprefix(f"{outcome.source}: ")
+            self.failures.append(f"{outcome.source}: {outcome.error_type}: {message}")
             return
         result = outcome.result
         self.kinds[result.letter.kind] += 1

@@ -132,6 +132,12 @@ def _decode(data: bytes, source: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise BinaryInputError("starts like UTF-16 but does not decode", source=source) from exc
+    if data.startswith(b"%PDF-"):
+        raise BinaryInputError("is a PDF file, not text: give it the .pdf suffix (or pass a Path ending in .pdf) "
+                               "so it is read as a PDF", source=source)
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
+        raise BinaryInputError("is a Word (.docx) file, not text: give it the .docx suffix so it is read as one",
+                               source=source)
     if b"\x00" in data[:65536]:
         raise BinaryInputError("holds NUL bytes: this is binary data, not a letter's text", source=source)
     try:

@@ -957,6 +957,7 @@ def test_cli_summary_reports_kinds_and_failures(tmp_path: Path, capsys: pytest.C
     failed = [line for line in lines if line.startswith("failed: ")]
     assert [line.split(": ")[1:3] for line in failed] == [[str(folder / "leeg.md"), "EmptyInputError"],
                                                           [str(folder / "recept.txt"), "NotALetterError"]]
+    assert [line.count(str(folder)) for line in failed] == [1, 1]  # each names its file once
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted((r["source"], r["error"]["type"]) for r in records if "error" in r) == [
         (str(folder / "leeg.md"), "EmptyInputError"), (str(folder / "recept.txt"), "NotALetterError")]

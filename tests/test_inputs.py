@@ -154,6 +154,17 @@ def test_binary_file(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
 
 
+def test_pdf_and_word_files_with_a_text_suffix_say_what_they_are(tmp_path: Path) -> None:
+    """A PDF or a Word file renamed .txt: the error names the format and the suffix that reads it."""
+    pdf, word = tmp_path / "brief.txt", tmp_path / "brief2.txt"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"\x00" * 16)
+    word.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 22 + b"word/document.xml" + b"\x00" * 16)
+    with pytest.raises(BinaryInputError, match=r"is a PDF file, not text: give it the \.pdf suffix"):
+        _parse(pdf)
+    with pytest.raises(BinaryInputError, match=r"is a Word \(\.docx\) file, not text: give it the \.docx suffix"):
+        _parse(word)
+
+
 _CONTROLS = "".join(chr(c) for c in range(1, 9)) * 500
 
 
