@@ -197,11 +197,14 @@ class ModelServer:
             self.requests.append(request)
             return (self.actions.popleft() if self.actions else Action("rules-plan")), len(self.requests)
 
-    async def _answer(self, body: bytes) -> bytes:
+    async def _answer(self, body: bytes, arrived: float) -> bytes:
         request = json.loads(body or b"{}")
         action, number = self._next(request)
         if action.delay or self.latency:
-            await asyncio.sleep(action.delay + self.latency)
+            # the answer leaves `latency` after the request arrived, the server's own work included, as a real
+            # endpoint's latency includes the model's work
+            loop = asyncio.get_running_loop()
+            await asyncio.sleep(max(0.0, arrived + action.delay + self.latency - loop.time()))
         headers = dict(action.headers)
         if action.status != 200:
             payload: dict[str, Any] = {"error": {"message": f"scripted {action.status}", "type": "scripted",
@@ -218,12 +221,13 @@ class ModelServer:
         try:
             while True:  # keep the connection open, as real endpoints do
                 head = await reader.readuntil(b"\r\n\r\n")
+                arrived = asyncio.get_running_loop().time()
                 length = 0
                 for line in head.decode("latin-1").split("\r\n")[1:]:
                     name, _, value = line.partition(":")
                     if name.strip().lower() == "content-length":
                         length = int(value.strip())
-                writer.write(await self._answer(await reader.readexactly(length)))
+                writer.write(await self._answer(await reader.readexactly(length), arrived))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import logging
 import os
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -186,6 +188,16 @@ def _retry_after(exc: BaseException) -> float | None:
         return max(0.0, when.timestamp() - time.time()) if when else None
 
 
+@functools.lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    """The TLS settings all of this process's clients share, made as httpx makes its default (the CA bundle,
+    SSL_CERT_FILE / SSL_CERT_DIR): reading the bundle takes some 30 ms, too slow to repeat for every batch's
+    client. An SSLContext may serve many connections at once."""
+    import httpx2
+
+    return httpx2.create_ssl_context()
+
+
 def _network_transport() -> httpx2.AsyncBaseTransport | None:
     """The transport under the async client: None, the client's own (proxies from the environment included).
     Tests put an in-process endpoint here."""
@@ -213,7 +225,7 @@ def _paced_client() -> httpx2.AsyncClient:
             return response
 
     transport = _network_transport()
-    return PacedClient() if transport is None else PacedClient(transport=transport)
+    return PacedClient(verify=_tls()) if transport is None else PacedClient(transport=transport)
 
 
 @dataclass(frozen=True)
@@ -358,7 +370,7 @@ class LLMExtractor:
             import openai
 
             self._client = openai.OpenAI(api_key=self._key(), base_url=self.base_url, max_retries=0,
-                                         timeout=self.timeout)
+                                         timeout=self.timeout, http_client=openai.DefaultHttpxClient(verify=_tls()))
         return self._client
 
     def _async_openai(self) -> Any:
