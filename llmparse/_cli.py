@@ -274,7 +274,8 @@ def _parser() -> argparse.ArgumentParser:
             sp.add_argument("--resume", action="store_true", help="with --output: skip letters FILE already holds")
     sub.add_parser("schema", help="print the JSON Schema of the output")
     rv = sub.add_parser("review", help="write a self-contained HTML page to check a parsed letter")
-    rv.add_argument("file", type=Path, metavar="FILE")
+    rv.add_argument("file", type=Path, metavar="FILE",
+                    help="a letter (parsed now with --strategy) or a stored Result (.json, as parse writes it)")
     rv.add_argument("-o", "--output", type=Path, default=None, metavar="PAGE", help="default: FILE.html")
     rv.add_argument("--strategy", choices=["rules", "llm", "auto"], default="rules")
     cache = sub.add_parser("cache", help="manage the result cache")
@@ -317,6 +318,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _FAILED
 
 
+def _review_source(path: Path, strategy: llmparse.Strategy) -> llmparse.Result:
+    """The result to review: a stored Result (``.json``, as ``parse`` and ``batch collect`` write them; it holds
+    its letter's text), or a letter parsed now."""
+    if path.suffix.lower() != ".json":
+        return llmparse.parse(path, strategy=strategy)
+    try:
+        return llmparse.Result.model_validate_json(path.read_bytes())
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise llmparse.InputError(f"is no Result JSON (give the letter itself, or a Result as parse writes it): "
+                                  f"{str(exc).splitlines()[0]}", source=str(path)) from exc
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -342,7 +355,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return _batch(args, sys.stdout, sys.stderr)
     if args.command == "review":
         try:
-            result = llmparse.parse(args.file, strategy=args.strategy)
+            result = _review_source(args.file, args.strategy)
         except llmparse.LLMParseError as exc:
             sys.stderr.write(f"llmparse: {type(exc).__name__}: {exc}\n")
             return _FAILED

@@ -303,6 +303,22 @@ def test_review_writes_a_self_contained_page(tmp_path: Path, capsys: pytest.Capt
     assert f"wrote {page}" in capsys.readouterr().err
 
 
+def test_review_shows_a_stored_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A Result stored as JSON (say from the model path or a batch) is reviewed as it is, not parsed again: the
+    page equals the one made from the same Result in memory; a JSON file that is no Result is a one-line error."""
+    result = llmparse.parse(EXAMPLE, strategy="rules")
+    stored = tmp_path / "brief.json"
+    stored.write_text(result.model_dump_json(), encoding="utf-8")
+    page = tmp_path / "page.html"
+    assert main(["review", str(stored), "-o", str(page)]) == 0
+    assert page.read_text(encoding="utf-8") == result.to_html()
+    other = tmp_path / "ander.json"
+    other.write_text('{"letter": 1}', encoding="utf-8")
+    assert main(["review", str(other)]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith(f"llmparse: InputError: {other}: is no Result JSON")
+
+
 def test_csv_format_writes_one_header_and_a_row_per_question_number(capsys: pytest.CaptureFixture[str]) -> None:
     """`--format csv` over two letters writes the header once and one row per question number."""
     import csv
