@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import queue
+import shutil
 import threading
 from collections import Counter
 from collections.abc import AsyncGenerator, Iterable, Iterator
@@ -27,7 +28,7 @@ from typing import Any
 
 from ._cache import ResultCache
 from ._document import DEFAULT_MAX_CHARS
-from ._exceptions import LLMParseError
+from ._exceptions import InputError, LLMParseError
 from ._extraction import LLMExtractor
 from ._models import Result
 from ._pacing import PACING, Pacing
@@ -259,9 +260,18 @@ def done_sources(results: Path) -> set[str]:
     data = results.read_bytes()
     if data and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
+        try:  # a whole last line that only lacks its newline is kept
+            json.loads(data[cut:])
+            whole = True
+        except ValueError:
+            whole = False
         with results.open("r+b") as handle:
-            handle.truncate(cut)
-        data = data[:cut]
+            if whole:
+                handle.seek(0, os.SEEK_END)
+                handle.write(b"\n")
+            else:
+                handle.truncate(cut)
+        data = data + b"\n" if whole else data[:cut]
     done: set[str] = set()
     for line in data.decode("utf-8", errors="replace").splitlines():
         try:
@@ -285,6 +295,21 @@ def _error_source(line: bytes) -> str | None:
     return None
 
 
+def _check_folder(results: Path, named: set[str], sources: list[Path]) -> None:
+    """Refuse to resume from another folder than the first run's: the file's relative paths would not name
+    the letters, and every letter would be parsed, and written, again."""
+    relative = [name for name in named if not os.path.isabs(name)]
+    if not relative or any(os.path.exists(name) for name in relative):
+        return
+    tails: set[str] = set()  # every trailing part of the sources' real paths: "letters/a.txt", "a.txt", ...
+    for source in sources:
+        parts = Path(_identity(source)).parts
+        tails.update(os.path.join(*parts[k:]) for k in range(1, len(parts)))
+    if any(os.path.normpath(name) in tails for name in relative):
+        raise InputError(f"names its letters by paths relative to another folder ({relative[0]!r} is not "
+                         "here): run --resume from the folder the first run ran in", source=str(results))
+
+
 def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
     """The sources a resumed run still has to parse, with the results file made ready to take their lines.
 
@@ -295,7 +320,10 @@ def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
     removed, by writing the file anew beside it and renaming it over, so a kill at any moment leaves either the
     old file or the new one. Error lines of letters that are not part of this run stay.
     """
-    done = {_identity(source) for source in done_sources(results)}
+    sources = list(sources)
+    named = done_sources(results)
+    _check_folder(results, named, sources)
+    done = {_identity(source) for source in named}
     todo = [source for source in sources if _identity(source) not in done]
     stale = done | {_identity(source) for source in todo}  # with a result, or tried again: no error line needed
     if not results.exists():
@@ -305,12 +333,14 @@ def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
     kept = [line for line, source in zip(lines, failed, strict=True)
             if source is None or _identity(source) not in stale]
     if len(kept) < len(lines):
-        fresh = results.with_name(f".{results.name}.resume")
+        real = Path(os.path.realpath(results))  # through a link, the file it points to is rewritten
+        fresh = real.with_name(f".{real.name}.resume")
         with fresh.open("wb") as handle:
             handle.writelines(kept)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(fresh, results)
+        shutil.copymode(real, fresh)
+        os.replace(fresh, real)
         logger.info("%s: removed %d stale error line(s)", results, len(lines) - len(kept))
     return todo
 

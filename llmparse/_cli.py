@@ -169,12 +169,24 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"llmparse: wrote {written} request(s) to {args.output}"
                   f"{f'; {failed} input(s) left out' if failed else ''}\n")
         return _FAILED if missing or failed else 0
+    if args.output is not None and any(_same(args.output, path) for path in [*args.batch_outputs, args.requests]):
+        err.write(f"llmparse: error: -o {args.output} is one of the inputs; name another results file\n")
+        return _FAILED
     expected = None
     if args.requests is not None:
-        with args.requests.open(encoding="utf-8") as requests:
-            expected = [str(json.loads(line)["custom_id"]) for line in requests if line.strip()]
+        expected = []
+        for number, line in enumerate(_lines([args.requests]), start=1):
+            try:
+                if line.strip():
+                    expected.append(str(json.loads(line)["custom_id"]))
+            except (ValueError, KeyError, TypeError):
+                err.write(f"llmparse: error: {args.requests} line {number}: not a batch request line\n")
+                return _FAILED
     reruns = 0
-    sink = args.output.open("w", encoding="utf-8") if args.output else out
+    # the results go to a new file beside -o, renamed over it at the end: a run that fails leaves -o as it was
+    fresh = args.output.with_name(f".{args.output.name}.collect") if args.output else None
+    sink = fresh.open("w", encoding="utf-8") if fresh else out
+    done = False
     try:
         for kind, item in batch.collect_outputs(_lines(args.batch_outputs), root=args.root, expected=expected):
             if kind == "result":
@@ -186,10 +198,22 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     sink.write(json.dumps({"source": item.source, "error": {"type": "NeedsRerun",
                                                                              "message": item.reason}},
                                           ensure_ascii=False) + "\n")
+        done = True
+    except UnicodeDecodeError as exc:
+        err.write(f"llmparse: error: a batch output file is not UTF-8 text ({exc.reason})\n")
+        return _FAILED
     finally:
-        if sink is not out:
+        if fresh is not None and args.output is not None:
             sink.close()
+            if done:
+                os.replace(fresh, args.output)
+            else:
+                fresh.unlink(missing_ok=True)
     return 1 if reruns else 0
+
+
+def _same(a: Path, b: Path | None) -> bool:
+    return b is not None and os.path.realpath(a) == os.path.realpath(b)
 
 
 def _lines(paths: Sequence[Path]) -> Iterator[str]:
@@ -306,6 +330,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     except BrokenPipeError:  # `llmparse parse ... | head`
         return 0
+    except UnicodeEncodeError as exc:  # a terminal or pipe in ASCII or Latin-1 cannot take the letter's text
+        sys.stderr.write(f"llmparse: error: standard output cannot encode the letter's text ({exc.encoding}); set "
+                         "PYTHONIOENCODING=utf-8, or write files with -o FILE or --out DIR\n")
+        return _FAILED
     except KeyboardInterrupt:
         sys.stderr.write("\nllmparse: interrupted; what was written to -o FILE is kept (--resume goes on)\n")
         return 130
@@ -339,7 +367,9 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.error("--format is for standard output; -o FILE and --out DIR write Result JSON")
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="llmparse: %(message)s")
-    if not verbose:
+    if verbose:  # -v shows everything, the PDF reader's warnings too (the library keeps them quiet otherwise)
+        logging.getLogger("pypdf").setLevel(logging.WARNING)
+    else:
         # the PDF reader warns about fonts and stray bytes it copes with, and instructor logs every failed attempt
         # that the retry policy goes on to handle: the one-line error at the end says what matters
         logging.getLogger("pypdf").setLevel(logging.ERROR)

@@ -89,6 +89,8 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None, root: Pat
             yield "rerun", Rerun("<unreadable line>", f"not a batch output line: {line[:80]!r}")
             continue
         seen.add(source)
+        path = (root / source) if root is not None else Path(source)
+        source = str(path)  # spelt as the results spell it, so --resume knows the letter
         if "response" not in record and "body" in record:
             yield "rerun", Rerun(source, "this is a request line, not an output line: pass the batch's output file")
             continue
@@ -107,7 +109,6 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None, root: Pat
         if choice.get("finish_reason") == "length":
             yield "rerun", Rerun(source, "the completion was cut off at its token limit")
             continue
-        path = (root / source) if root is not None else Path(source)
         try:
             document = load_document(path)
         except LLMParseError as exc:
@@ -135,5 +136,5 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None, root: Pat
             yield "rerun", Rerun(source, str(exc))
     for source in expected or ():
         if source not in seen:
-            yield "rerun", Rerun(source, "no output line: the request failed (see the batch's error file) or "
-                                 "was never run")
+            yield "rerun", Rerun(str((root / source) if root is not None else Path(source)),
+                                 "no output line: the request failed (see the batch's error file) or was never run")

@@ -686,6 +686,55 @@ def test_resume_knows_a_letter_by_its_file_not_its_spelling(tmp_path: Path, monk
     assert (files, missing) == ([Path("brieven") / LETTER_FILES[0].name], [])
 
 
+def test_resume_from_another_folder_is_refused_not_repeated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A first run by relative paths, resumed from elsewhere by absolute paths: refused with a one-line reason
+    (it would parse and write every letter again); from the first folder, the same command resumes."""
+    folder = tmp_path / "brieven"
+    folder.mkdir()
+    for path in LETTER_FILES[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out.jsonl"
+    monkeypatch.chdir(tmp_path)
+    assert main(["parse", "brieven", "--strategy", "rules", "-o", str(out)]) == 0
+    before = out.read_bytes()
+    elsewhere = tmp_path / "elders"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main(["parse", str(folder), "--strategy", "rules", "-o", str(out), "--resume"]) == 2
+    assert "run --resume from the folder the first run ran in" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    monkeypatch.chdir(tmp_path)
+    assert main(["parse", str(folder), "--strategy", "rules", "-o", str(out), "--resume"]) == 0
+    assert out.read_bytes() == before
+
+
+def test_resume_keeps_a_whole_last_line_without_its_newline(tmp_path: Path) -> None:
+    """A last line that is whole JSON but lacks its newline (a file edited by hand) is kept, and completed."""
+    out = tmp_path / "out.jsonl"
+    assert main(["parse", str(EXAMPLE), "--strategy", "rules", "-o", str(out)]) == 0
+    whole = out.read_bytes()
+    out.write_bytes(whole.rstrip(b"\n"))
+    assert batch.done_sources(out) == {str(EXAMPLE)}
+    assert out.read_bytes() == whole
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_resume_through_a_link_rewrites_the_linked_file(tmp_path: Path) -> None:
+    """Dropping a retried letter's error line through a link to the results file rewrites the file linked to,
+    and the link stays a link."""
+    real, link = tmp_path / "real.jsonl", tmp_path / "link.jsonl"
+    bad = tmp_path / "brief.txt"
+    bad.write_text(RECIPE, encoding="utf-8")
+    assert main(["parse", str(bad), "--strategy", "rules", "-o", str(real)]) == 2
+    link.symlink_to(real)
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["parse", str(bad), "--strategy", "rules", "-o", str(link), "--resume"]) == 0
+    assert link.is_symlink()
+    assert [("error" in json.loads(line)) for line in real.read_text(encoding="utf-8").splitlines()] == [False]
+
+
 # --- 5. process pools -----------------------------------------------------------------------------------------
 
 
@@ -831,9 +880,10 @@ def test_collect_checks_good_lines_and_lists_reruns() -> None:
         assert result.provenance.model == "scripted"
         assert result.usage.llm_calls == 1
         assert result.usage.prompt_tokens > 0
-    assert sorted(reruns) == [BATCH_LETTERS[1], BATCH_LETTERS[3]]
-    assert reruns[BATCH_LETTERS[1]] == "the request failed: HTTP 500"
-    assert reruns[BATCH_LETTERS[3]].startswith("the completion is no valid plan")
+    failed, malformed = str(ROOT / BATCH_LETTERS[1]), str(ROOT / BATCH_LETTERS[3])  # spelt as results spell them
+    assert sorted(reruns) == [failed, malformed]
+    assert reruns[failed] == "the request failed: HTTP 500"
+    assert reruns[malformed].startswith("the completion is no valid plan")
 
 
 def test_cli_batch_collect_writes_results_and_exits_1_listing_reruns(tmp_path: Path,
@@ -848,10 +898,11 @@ def test_cli_batch_collect_writes_results_and_exits_1_listing_reruns(tmp_path: P
     records = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
     assert [llmparse.Result.model_validate(r).letter.kind for r in records if "error" not in r] == ["answers"] * 2
     assert sorted((r["source"], r["error"]["type"]) for r in records if "error" in r) == [
-        (BATCH_LETTERS[1], "NeedsRerun"), (BATCH_LETTERS[3], "NeedsRerun")]
+        (str(ROOT / BATCH_LETTERS[1]), "NeedsRerun"), (str(ROOT / BATCH_LETTERS[3]), "NeedsRerun")]
     failed, malformed = err.splitlines()
-    assert failed == f"llmparse: needs a live re-run: {BATCH_LETTERS[1]}: the request failed: HTTP 500"
-    assert malformed.startswith(f"llmparse: needs a live re-run: {BATCH_LETTERS[3]}: the completion is no valid plan")
+    assert failed == f"llmparse: needs a live re-run: {ROOT / BATCH_LETTERS[1]}: the request failed: HTTP 500"
+    assert malformed.startswith(f"llmparse: needs a live re-run: {ROOT / BATCH_LETTERS[3]}: the completion is no "
+                                "valid plan")
 
 
 def test_collect_reads_the_error_file_and_names_requests_without_output(tmp_path: Path,
@@ -866,16 +917,44 @@ def test_collect_reads_the_error_file_and_names_requests_without_output(tmp_path
     output, errors = tmp_path / "output.jsonl", tmp_path / "errors.jsonl"
     output.write_text("".join(good[1:]), encoding="utf-8")  # the first letter's line is lost
     errors.write_text("".join(failed), encoding="utf-8")
-    lost = json.loads(good[0])["custom_id"]
-    assert lost == BATCH_LETTERS[0]
+    lost = str(ROOT / json.loads(good[0])["custom_id"])
+    assert lost == str(ROOT / BATCH_LETTERS[0])
     code = main(["batch", "collect", str(output), str(errors), "--requests", str(BATCH / "requests.jsonl"),
                  "--root", str(ROOT)])
     out, err = capsys.readouterr()
     assert code == 1
     assert len(out.splitlines()) == 1  # the one valid plan left
     reruns = [line.removeprefix("llmparse: needs a live re-run: ").split(": ")[0] for line in err.splitlines()]
-    assert sorted(reruns) == sorted([*(json.loads(line)["custom_id"] for line in failed), BATCH_LETTERS[3], lost])
+    assert sorted(reruns) == sorted([*(str(ROOT / json.loads(line)["custom_id"]) for line in failed),
+                                     str(ROOT / BATCH_LETTERS[3]), lost])
     assert f"llmparse: needs a live re-run: {lost}: no output line" in err
+
+
+def test_collect_reruns_and_results_resume_as_one_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """collect -o FILE --root DIR, then `parse DIR-letters -o FILE --resume`: the re-runs' error lines are spelt
+    as the results are, so the resumed run replaces them and FILE keeps one line per letter."""
+    results = tmp_path / "results.jsonl"
+    assert main(["batch", "collect", str(BATCH / "output.jsonl"), "-o", str(results), "--root", str(ROOT)]) == 1
+    letters = [str(ROOT / name) for name in BATCH_LETTERS]
+    capsys.readouterr()
+    assert main(["parse", *letters, "--strategy", "rules", "-o", str(results), "--resume"]) == 0
+    assert "letters 2: answers 1, notice 1; 0 failed" in capsys.readouterr().err  # the two re-runs, no more
+    assert sorted(_sources(results)) == sorted(letters)
+
+
+def test_collect_keeps_the_results_file_when_it_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A collect that cannot read its input, or whose -o is one of its inputs, leaves -o as it was; a requests
+    file that is not one is a one-line error."""
+    results = tmp_path / "results.jsonl"
+    results.write_text('{"kept": true}\n', encoding="utf-8")
+    assert main(["batch", "collect", str(tmp_path / "weg.jsonl"), "-o", str(results)]) == 2
+    assert main(["batch", "collect", str(results), "-o", str(results)]) == 2
+    assert results.read_text(encoding="utf-8") == '{"kept": true}\n'
+    assert not list(tmp_path.glob(".results.jsonl*"))
+    assert main(["batch", "collect", str(BATCH / "output.jsonl"), "--requests", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{EXAMPLE} line 1: not a batch request line" in err
 
 
 def test_collect_says_when_it_is_given_the_requests_file(capsys: pytest.CaptureFixture[str]) -> None:

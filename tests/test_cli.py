@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 import subprocess
 import sys
@@ -451,3 +453,31 @@ def test_batch_prepare_leaves_out_unreadable_letters_and_names_missing_inputs(
     assert "EmptyInputError" in err
     assert "BinaryInputError" in err
     assert err.splitlines()[-1] == f"llmparse: wrote 1 request(s) to {requests}; 2 input(s) left out"
+
+
+def test_an_ascii_standard_output_is_a_one_line_error(tmp_path: Path) -> None:
+    """Standard output that cannot encode the letter's accents (PYTHONIOENCODING=ascii): exit 2 and one line
+    naming the fix, never a traceback or silently mangled JSON."""
+    letter = tmp_path / "brief.txt"
+    letter.write_text(COMPLETE.replace("Kramer-Oost", "Kramer-Öst"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "llmparse", "parse", str(letter), "--strategy", "rules"],
+                         capture_output=True, cwd=ROOT, timeout=60, check=False,
+                         env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert run.returncode == 2
+    err = run.stderr.decode()
+    assert "Traceback" not in err
+    assert "standard output cannot encode the letter's text (ascii); set PYTHONIOENCODING=utf-8" in err
+
+
+def test_verbose_shows_the_pdf_readers_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """-v lets pypdf's warnings through; without it they stay out of the way."""
+    pypdf_log = logging.getLogger("pypdf")
+    monkeypatch.setattr(logging, "basicConfig", lambda **kwargs: None)  # leave the test's logging alone
+    before = pypdf_log.level
+    try:
+        main(["parse", str(EXAMPLE), "--strategy", "rules", "-v", "--format", "jsonl"])
+        assert pypdf_log.level == logging.WARNING
+        main(["parse", str(EXAMPLE), "--strategy", "rules", "--format", "jsonl"])
+        assert pypdf_log.level == logging.ERROR
+    finally:
+        pypdf_log.setLevel(before)

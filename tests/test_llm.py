@@ -386,6 +386,19 @@ def test_metadata_in_the_forms_the_rules_write_is_grounded() -> None:
     assert (str(letter.submitted_on), str(letter.received_on)) == ("2025-03-03", "2025-03-14")
 
 
+def test_metadata_grounded_only_by_parts_of_words_is_rejected() -> None:
+    """An office found only inside a longer word ("minister" in "Ministerie"), and a year found only inside a
+    case number (the 2025 of 2025Z04567), ground nothing."""
+    from llmparse._extraction._schema import _date_printed, _role_printed, _squash
+
+    text = _squash("Ministerie van Buitenlandse Zaken (2025Z04567). De vergadering van 6 november over "
+                   "Defensie-uitgaven is verplaatst.")
+    assert not _role_printed(text, "Minister van Defensie")
+    assert not _role_printed(text, "Minister van Buitenlandse Zaken")
+    assert _date_printed(text, "2025-11-06") is None
+    assert _date_printed(text + " 2025", "2025-11-06") is not None
+
+
 def test_metadata_the_letter_does_not_print_is_still_rejected() -> None:
     """A department, a person, a day and a year the letter does not print are each rejected."""
     _, rejected = _grounded({

@@ -236,7 +236,12 @@ def _role_printed(text: str, role: str) -> bool:
     rules and the annotations write, but nothing the letter does not name."""
     office, _, department = _squash(role).partition(" ")
     department = re.sub(r"^(van|voor)\s+", "", department)
-    return _printed(text, office) and (not department or _printed(text, department))
+    return _word_printed(text, office) and (not department or _word_printed(text, department))
+
+
+def _word_printed(text: str, words: str) -> bool:
+    """True when ``words`` stand in ``text`` as whole words ("minister" is not in "ministerie")."""
+    return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
 _MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -253,7 +258,8 @@ def _date_printed(text: str, value: str) -> dt.date | None:
     day_month = rf"(?<!\d)0?{date.day}\s*{_MONTHS[date.month - 1]}"
     if re.search(rf"{day_month}\s*{date.year}(?!\d)", text, re.IGNORECASE):
         return date
-    if re.search(rf"{day_month}(?!\s*\d)", text, re.IGNORECASE) and re.search(rf"(?<!\d){date.year}(?!\d)", text):
+    if re.search(rf"{day_month}(?!\s*\d)", text, re.IGNORECASE) and \
+            re.search(rf"(?<!\w){date.year}(?!\w)", text):  # a year of its own, not the 2024 of 2024Z12345
         return date
     return None
 
