@@ -363,8 +363,9 @@ def _main(argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "resume", False) and args.output is None:
         parser.error("--resume needs -o FILE (the results file to resume)")
-    if getattr(args, "format", None) is not None and (args.output is not None or args.out is not None):
-        parser.error("--format is for standard output; -o FILE and --out DIR write Result JSON")
+    to_files = getattr(args, "output", None) is not None or getattr(args, "out", None) is not None
+    if getattr(args, "format", None) not in (None, "json", "jsonl") and to_files:
+        parser.error(f"--format {args.format} is for standard output; -o FILE and --out DIR write Result JSON")
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="llmparse: %(message)s")
     if verbose:  # -v shows everything, the PDF reader's warnings too (the library keeps them quiet otherwise)

@@ -347,8 +347,9 @@ def test_csv_format_writes_one_header_and_a_row_per_question_number(capsys: pyte
     ["parse", "x.txt", "--resume"],
     ["parse", "x.txt", "--format", "csv", "-o", "out.jsonl"],
     ["parse", "x.txt", "--format", "text", "--out", "results"],
+    ["parse", "x.txt", "--format", "pairs", "-o", "out.jsonl"],
 ], ids=["concurrency-0", "negative-reasks", "budget-not-a-number", "resume-without-output", "format-with-output",
-        "format-with-out-dir"])
+        "format-with-out-dir", "pairs-with-output"])
 def test_usage_mistakes_exit_2_with_a_usage_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """Values and flag combinations that cannot work are refused before anything is parsed."""
     with pytest.raises(SystemExit) as stop:
@@ -364,6 +365,16 @@ def _one_line_failure(argv: list[str], capsys: pytest.CaptureFixture[str]) -> st
     err = capsys.readouterr().err
     assert "Traceback" not in err
     return err
+
+
+def test_json_formats_go_with_out_dir_and_output_file(tmp_path: Path) -> None:
+    """`--format json --out DIR` (as the evaluation harness calls it) and `--format jsonl -o FILE` are what
+    --out and -o write anyway: accepted."""
+    out_dir, out = tmp_path / "pred", tmp_path / "out.jsonl"
+    assert main(["parse", str(EXAMPLE), "--format", "json", "--out", str(out_dir), "--strategy", "rules"]) == 0
+    _example_ok(llmparse.Result.model_validate_json((out_dir / f"{EXAMPLE.name}.json").read_bytes()))
+    assert main(["parse", str(EXAMPLE), "--format", "jsonl", "-o", str(out), "--strategy", "rules"]) == 0
+    _example_ok(llmparse.Result.model_validate_json(out.read_bytes()))
 
 
 def test_unwritable_places_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

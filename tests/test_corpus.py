@@ -27,15 +27,14 @@ SCORER = SHARED / "eval" / "score.py"
 
 @pytest.fixture(scope="module", name="predictions")
 def fixture_predictions(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Parse every letter that has gold, as `llmparse parse --out` would, into a folder of JSON files."""
+    """Every letter that has gold, parsed by the command line exactly as ../shared/eval/run.sh calls it
+    (`llmparse parse FILES --format json --out DIR`), into a folder of JSON files."""
+    from llmparse._cli import main
+
     out = tmp_path_factory.mktemp("pred")
-    for gold_path in sorted((CORPUS / "gold").glob("*.gold.json")):
-        name = json.loads(gold_path.read_text(encoding="utf-8"))["file"]
-        try:
-            result = llmparse.parse(CORPUS / "letters" / name, strategy="rules")
-        except llmparse.LLMParseError:
-            continue  # scores zero, as the CLI would
-        (out / f"{name}.json").write_text(result.model_dump_json(), encoding="utf-8")
+    files = [str(CORPUS / "letters" / json.loads(g.read_text(encoding="utf-8"))["file"])
+             for g in sorted((CORPUS / "gold").glob("*.gold.json"))]
+    assert main(["parse", *files, "--format", "json", "--out", str(out)]) == 0
     return out
 
 
@@ -170,3 +169,20 @@ def test_the_rules_metadata_passes_the_model_paths_grounding() -> None:
             rejected_in[path.name] = [(r.field, r.value) for r in rejected]
     assert len(paths) == 93
     assert rejected_in == {}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the harness is a bash script")
+def test_the_evaluation_harness_runs_the_command_line() -> None:
+    """../shared/eval/run.sh, as the guide gives it, with this llmparse on PATH: it parses every letter (no
+    "llmparse exited") and prints the scorer's summary."""
+    import os
+    import shutil
+
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run = subprocess.run(["bash", str(SHARED / "eval" / "run.sh"), str(CORPUS / "gold"), str(CORPUS / "letters")],
+                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "llmparse exited" not in run.stderr
+    assert "letters 93  perfect " in run.stdout
