@@ -148,27 +148,35 @@ def _parse_files(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``batch prepare`` and ``batch collect``."""
-    if args.batch_command == "prepare":
-        if not args.model:
-            err.write("llmparse: error: batch prepare needs --model (or LLMPARSE_MODEL)\n")
-            return _FAILED
-        files, missing = batch.expand_inputs(args.files)
-        for item in missing:
-            err.write(f"llmparse: InputError: {item}: no such file, folder or matching pattern\n")
-        written = failed = 0
-        with args.output.open("w", encoding="utf-8") as sink:
-            for path in files:
-                try:
-                    (request,) = batch.prepare_requests([path], model=args.model)
-                except llmparse.LLMParseError as exc:  # this letter is left out; the others are prepared
-                    err.write(f"llmparse: {type(exc).__name__}: {exc}\n")
-                    failed += 1
-                    continue
-                sink.write(json.dumps(request, ensure_ascii=False) + "\n")
-                written += 1
-        err.write(f"llmparse: wrote {written} request(s) to {args.output}"
-                  f"{f'; {failed} input(s) left out' if failed else ''}\n")
-        return _FAILED if missing or failed else 0
+    return _prepare(args, err) if args.batch_command == "prepare" else _collect(args, out, err)
+
+
+def _prepare(args: argparse.Namespace, err: TextIO) -> int:
+    """``batch prepare``: a request line per letter; a letter that cannot be read is left out with a message."""
+    if not args.model:
+        err.write("llmparse: error: batch prepare needs --model (or LLMPARSE_MODEL)\n")
+        return _FAILED
+    files, missing = batch.expand_inputs(args.files)
+    for item in missing:
+        err.write(f"llmparse: InputError: {item}: no such file, folder or matching pattern\n")
+    written = failed = 0
+    with args.output.open("w", encoding="utf-8") as sink:
+        for path in files:
+            try:
+                (request,) = batch.prepare_requests([path], model=args.model)
+            except llmparse.LLMParseError as exc:
+                err.write(f"llmparse: {type(exc).__name__}: {exc}\n")
+                failed += 1
+                continue
+            sink.write(json.dumps(request, ensure_ascii=False) + "\n")
+            written += 1
+    err.write(f"llmparse: wrote {written} request(s) to {args.output}"
+              f"{f'; {failed} input(s) left out' if failed else ''}\n")
+    return _FAILED if missing or failed else 0
+
+
+def _collect(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``batch collect``: checked results, and the letters that need a live re-run (exit 1 when there are any)."""
     if args.output is not None and any(_same(args.output, path) for path in [*args.batch_outputs, args.requests]):
         err.write(f"llmparse: error: -o {args.output} is one of the inputs; name another results file\n")
         return _FAILED
