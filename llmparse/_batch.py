@@ -319,6 +319,9 @@ def resume(results: Path, sources: Iterable[Path]) -> list[Path]:
     lines of letters that are tried again, or that have a result already (files from earlier versions), are
     removed, by writing the file anew beside it and renaming it over, so a kill at any moment leaves either the
     old file or the new one. Error lines of letters that are not part of this run stay.
+
+    Raises:
+        InputError: the file names these letters by paths relative to another folder than the current one.
     """
     sources = list(sources)
     named = done_sources(results)
