@@ -67,6 +67,11 @@ def _usage(body: dict[str, Any]) -> Usage:
                  cached_tokens=int(details.get("cached_tokens") or 0))
 
 
+def _bare(exc: LLMParseError) -> str:
+    """The error's message without the source it starts with (a Rerun names its source already)."""
+    return str(exc).removeprefix(f"{getattr(exc, 'source', '')}: ")
+
+
 def collect_outputs(lines: Iterable[str], *, model: str | None = None, root: Path | None = None,
                     expected: Iterable[str] | None = None) -> Iterator[tuple[str, Any]]:
     """Results from batch output lines: yields ``("result", Result)`` or ``("rerun", Rerun)`` per line.
@@ -114,7 +119,7 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None, root: Pat
         except LLMParseError as exc:
             hint = "; name the folder its path is relative to with --root (root=)" \
                 if root is None and not path.is_absolute() and not path.exists() else ""
-            yield "rerun", Rerun(source, f"the letter cannot be read: {exc}{hint}")
+            yield "rerun", Rerun(source, f"the letter cannot be read: {_bare(exc)}{hint}")
             continue
         layout = read_layout(document)
         context = PlanContext(layout, 1, len(layout.lines), coverage=False)
@@ -133,7 +138,7 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None, root: Pat
         try:
             yield "result", _finish(document, layout, extraction)
         except LLMParseError as exc:
-            yield "rerun", Rerun(source, str(exc))
+            yield "rerun", Rerun(source, _bare(exc))
     for source in expected or ():
         if source not in seen:
             yield "rerun", Rerun(str((root / source) if root is not None else Path(source)),

@@ -957,6 +957,25 @@ def test_collect_keeps_the_results_file_when_it_fails(tmp_path: Path, capsys: py
     assert f"{EXAMPLE} line 1: not a batch request line" in err
 
 
+def test_collect_names_a_letter_it_cannot_use_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An output line whose letter is gone, or is no letter: one re-run line each, naming the file once."""
+    line = json.loads((BATCH / "output.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    nothing = {"kind": "answers", "questions": [], "answers": [], "footnotes": [], "cuts": [], "reference": None,
+               "subject": None, "askers": [], "respondents": [], "submitted_on": None, "received_on": None}
+    line["response"]["body"]["choices"][0]["message"]["content"] = json.dumps(nothing)  # fits any text
+    recipe, gone = tmp_path / "recept.txt", tmp_path / "weg.txt"
+    recipe.write_text(RECIPE, encoding="utf-8")
+    output = tmp_path / "output.jsonl"
+    output.write_text("".join(json.dumps({**line, "custom_id": str(p)}) + "\n" for p in (recipe, gone)),
+                      encoding="utf-8")
+    assert main(["batch", "collect", str(output)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2
+    assert [e.count(str(p)) for e, p in zip(err, (recipe, gone), strict=True)] == [1, 1]
+    assert "does not look like an answer letter" in err[0]
+    assert "the letter cannot be read" in err[1]
+
+
 def test_collect_says_when_it_is_given_the_requests_file(capsys: pytest.CaptureFixture[str]) -> None:
     """The requests file passed by mistake as the output: each line says so, instead of 'HTTP None'."""
     assert main(["batch", "collect", str(BATCH / "requests.jsonl"), "--root", str(ROOT)]) == 1
