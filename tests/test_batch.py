@@ -960,8 +960,9 @@ def test_collect_keeps_the_results_file_when_it_fails(tmp_path: Path, capsys: py
 def test_collect_names_a_letter_it_cannot_use_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An output line whose letter is gone, or is no letter: one re-run line each, naming the file once."""
     line = json.loads((BATCH / "output.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    nothing = {"kind": "answers", "questions": [], "answers": [], "footnotes": [], "cuts": [], "reference": None,
-               "subject": None, "askers": [], "respondents": [], "submitted_on": None, "received_on": None}
+    nothing: dict[str, Any] = {"kind": "answers", "questions": [], "answers": [], "footnotes": [], "cuts": [],
+                               "reference": None, "subject": None, "askers": [], "respondents": [],
+                               "submitted_on": None, "received_on": None}
     line["response"]["body"]["choices"][0]["message"]["content"] = json.dumps(nothing)  # fits any text
     recipe, gone = tmp_path / "recept.txt", tmp_path / "weg.txt"
     recipe.write_text(RECIPE, encoding="utf-8")
