@@ -286,6 +286,8 @@ def done_sources(results: Path) -> set[str]:
 
 def _error_source(line: bytes) -> str | None:
     """The source of an error line (``{"source", "error"}``), or None for any other line."""
+    if b'"error":' not in line:  # a Result has no "error" key (its text's quotes are escaped): not parsed again
+        return None
     try:
         record = json.loads(line)
     except ValueError:
