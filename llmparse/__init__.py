@@ -31,7 +31,7 @@ from ._exceptions import (
     UnsupportedFormatError,
 )
 from ._export import PAIR_COLUMNS, pairs_csv, pairs_jsonl
-from ._extraction import LLMExtractor, RetryPolicy
+from ._extraction import LLMExtractor, PlanExtractor, RetryPolicy
 from ._models import (
     SCHEMA_VERSION,
     Answer,
@@ -45,8 +45,8 @@ from ._models import (
     Severity,
     Usage,
 )
-from ._pipeline import __version__, aparse, parse
-from ._types import Source, Strategy
+from ._pipeline import __version__, aparse, parse, parse_plan
+from ._types import Extractor, Source, Strategy
 
 __all__ = [
     "CODES",
@@ -58,6 +58,7 @@ __all__ = [
     "ChecksFailedError",
     "EmptyInputError",
     "EncryptedFileError",
+    "Extractor",
     "Finding",
     "Footnote",
     "InputError",
@@ -74,6 +75,7 @@ __all__ = [
     "NotALetterError",
     "Outcome",
     "Person",
+    "PlanExtractor",
     "Provenance",
     "Question",
     "Result",
@@ -93,6 +95,8 @@ __all__ = [
     "pairs_jsonl",
     "parse",
     "parse_many",
+    "parse_plan",
+    "plan_schema",
     "result_schema",
 ]
 
@@ -100,6 +104,13 @@ __all__ = [
 def result_schema() -> dict[str, object]:
     """The JSON Schema of ``Result``: what ``llmparse parse --format json`` prints."""
     return Result.model_json_schema()
+
+
+def plan_schema() -> dict[str, object]:
+    """The JSON Schema of a model's plan: what the model path asks for and ``parse_plan`` takes."""
+    from ._extraction._schema import LetterPlan
+
+    return LetterPlan.model_json_schema()
 
 
 # Show public names as llmparse.X in reprs and tracebacks, not llmparse._models.X.

@@ -1,6 +1,8 @@
-"""Extraction: who says where each item is. Two implementations of one interface, both producing a Plan."""
+"""Extraction: who says where each item is. Implementations of one protocol (``llmparse._types.Extractor``),
+each producing a Plan: the rules, the model, and a stored plan (a Batch API completion, a test's plan)."""
 
 from ._llm import LLMExtractor, RetryPolicy
 from ._rules import RulesExtractor
+from ._stored import PlanExtractor
 
-__all__ = ["LLMExtractor", "RetryPolicy", "RulesExtractor"]
+__all__ = ["LLMExtractor", "PlanExtractor", "RetryPolicy", "RulesExtractor"]
