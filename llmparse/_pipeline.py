@@ -15,7 +15,7 @@ from ._cache import ResultCache
 from ._checks import run_checks
 from ._document import DEFAULT_MAX_CHARS, Document, load_document
 from ._exceptions import ChecksFailedError, ModelError, NotALetterError
-from ._extraction import LLMExtractor, RulesExtractor
+from ._extraction import LLMExtractor, MarkupExtractor, RulesExtractor
 from ._extraction._prompts import prompt_version
 from ._layout import Layout, read_layout
 from ._models import Finding, Provenance, Result, Severity, Usage
@@ -61,7 +61,7 @@ def _finish(document: Document, layout: Layout, extraction: Extraction) -> Resul
         raise NotALetterError(
             "found no Vraag/Antwoord structure, notice or letter metadata: this does not look like an answer "
             f"letter{_path_hint(document)}", source=document.source)
-    if extraction.strategy == "llm":
+    if extraction.strategy == "llm" or extraction.structure == "markup":  # markup hook: the markup's footnotes
         layout = layout.with_footnotes([(fn.start, fn.end) for fn in plan.footnotes])
     letter = assemble(layout, plan)
     findings = run_checks(layout, letter)
@@ -82,6 +82,7 @@ def _finish(document: Document, layout: Layout, extraction: Extraction) -> Resul
             prompt_version=extraction.prompt_version,
             llmparse_version=__version__,
             source=None if document.source.startswith("<") else document.source,
+            structure=extraction.structure,  # markup hook
         ),
         text=document.text,
     )
@@ -138,7 +139,9 @@ def _lookup(cache: ResultCache | None, document: Document, strategy: Strategy,
 
 
 def _rules(document: Document, layout: Layout) -> Result:
-    return _finish(document, layout, RulesExtractor().extract(document, layout))
+    # markup hook: the official XML / XHTML forms carry their items' structure; the offline path reads it
+    extractor = MarkupExtractor() if document.markup is not None else RulesExtractor()
+    return _finish(document, layout, extractor.extract(document, layout))
 
 
 def _wants_model(strategy: Strategy, llm: LLMExtractor | None, rules: Result) -> bool:

@@ -98,6 +98,7 @@ class Extraction:
         prompt_version: the prompt templates' hash, for the model extractor.
         rejected: metadata values the model gave that the letter does not print.
         feedback: what each re-ask told the model about the plan it had sent.
+        structure: ``markup`` when the items come from the file's markup (see ``Provenance.structure``).
     """
 
     plan: Plan
@@ -107,3 +108,4 @@ class Extraction:
     prompt_version: str | None = None
     rejected: tuple[Rejected, ...] = ()
     feedback: tuple[str, ...] = ()
+    structure: Literal["markup", "text"] = "text"
