@@ -265,10 +265,7 @@ class _XmlRenderer:
             nr = el.find("noot.nr")
             marker = _clean("".join(nr.itertext())) if nr is not None else ""
             marker = marker or str(len(self.out.notes) + 1)
-            body: list[str] = []
-            for child in el:
-                if _local(child.tag) != "noot.nr":
-                    body.append(" ".join(self._flat(child)))
+            body = [self.text_of(child) for child in el if _local(child.tag) != "noot.nr"]
             into.append(_cite("".join(into), marker))
             self.out.notes.append((marker, _clean(" ".join(body))))
         elif tag not in _XML_SKIP:
@@ -319,9 +316,9 @@ class _XmlRenderer:
     def clause(self, el: ET.Element) -> None:
         """A ``<kamervraagomschrijving>``: one line; its names, subject and date go to the record."""
         kind = el.get("type", "")
-        names = [self.text_of(n) for n in el.iter() if _local(n.tag) == "naam"]
+        names = [_plain(n) for n in el.iter() if _local(n.tag) == "naam"]
         dates = [d.get("isodatum") for d in el.iter() if _local(d.tag) == "datum" and d.get("isodatum")]
-        subject = next((self.text_of(s) for s in el.iter() if _local(s.tag) == "kamervraagonderwerp"), None)
+        subject = next((_plain(s) for s in el.iter() if _local(s.tag) == "kamervraagonderwerp"), None)
         if kind == "vraag":
             self.askers.extend(n for n in names if n)
             self.submitted = self.submitted or (dates[0] if dates else None)
@@ -378,6 +375,15 @@ class _XmlRenderer:
         else:
             self.out.blank()
             self.block(el, [])
+
+
+def _plain(el: ET.Element) -> str:
+    """An element's text without its footnotes (a name, a subject)."""
+
+    def raw(e: ET.Element) -> str:
+        return (e.text or "") + "".join((raw(c) if _local(c.tag) != "noot" else "") + (c.tail or "") for c in e)
+
+    return _clean(raw(el))
 
 
 def _publication_id(text: str) -> str | None:
