@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from xml.etree import ElementTree as ET
 
 from ._exceptions import UnreadableFileError, UnsupportedSchemaError
@@ -203,7 +203,7 @@ def parse_xml(data: bytes, *, source: str, what: str = "XML") -> ET.Element:
     def name(raw: str) -> str:
         return "{" + raw if "}" in raw else raw
 
-    def refuse(*_: object) -> None:
+    def refuse(*_: object) -> Any:
         raise _Refused
 
     def start(tag: str, attrs: dict[str, str]) -> None:

@@ -45,9 +45,12 @@ _ODT_BODY = """
    (beiden GroenLinks) aan de Staatssecretaris van Infrastructuur en Waterstaat over
    <text:span>volle fietsenstallingen bij stations</text:span> (ingezonden 5 februari 2024).
 </text:p>
-<text:p>Antwoord van Staatssecretaris <text:span>Smit</text:span> (Infrastructuur en Waterstaat) (ontvangen 1 maart 2024).</text:p>
+<text:p>Antwoord van Staatssecretaris <text:span>Smit</text:span> (Infrastructuur en Waterstaat)
+ (ontvangen 1 maart 2024).</text:p>
 <text:p>Vraag 1</text:p>
-<text:p>Kent u het bericht «Reizigers zoeken een half uur naar een plek voor hun fiets»?<text:note text:id="n1" text:note-class="footnote"><text:note-citation>1</text:note-citation><text:note-body><text:p>Dagblad van het Oosten, 2 februari 2024.</text:p></text:note-body></text:note></text:p>
+<text:p>Kent u het bericht «Reizigers zoeken een half uur naar een plek voor hun fiets»?<text:note text:id="n1"
+ text:note-class="footnote"><text:note-citation>1</text:note-citation><text:note-body>
+ <text:p>Dagblad van het Oosten, 2 februari 2024.</text:p></text:note-body></text:note></text:p>
 <text:p>Antwoord 1</text:p>
 <text:p>Ja.</text:p>
 <text:p>Vraag 2</text:p>
@@ -55,7 +58,10 @@ _ODT_BODY = """
 <text:p>Vraag 3</text:p>
 <text:p>Welke stations krijgen dit jaar extra plekken?</text:p>
 <text:p>Antwoord 2 en 3</text:p>
-<text:p>Van de stallingen die de spoorbeheerder telt, waren er twaalf vaker dan één dag per week vol.<text:note text:id="n2" text:note-class="footnote"><text:note-citation>2</text:note-citation><text:note-body><text:p>Telling van de spoorbeheerder over 2023, bijlage.</text:p></text:note-body></text:note> Extra plekken komen er bij:</text:p>
+<text:p>Van de stallingen die de spoorbeheerder telt, waren er twaalf vaker dan één dag per week
+ vol.<text:note text:id="n2" text:note-class="footnote"><text:note-citation>2</text:note-citation>
+ <text:note-body><text:p>Telling van de spoorbeheerder over 2023, bijlage.</text:p></text:note-body></text:note>
+ Extra plekken komen er bij:</text:p>
 <text:list><text:list-item><text:p>a. het station in de binnenstad;</text:p></text:list-item>
 <text:list-item><text:p>b. de twee stations aan de oostkant.</text:p></text:list-item></text:list>
 <text:p>De bouw begint na de zomer.</text:p>
@@ -227,7 +233,8 @@ def test_xhtml_items_come_from_the_divisions() -> None:
     assert "Vraag 9" not in result.text
     assert "X Noot" not in result.text
     assert [a.numbers for a in result.letter.answers] == [["1"], ["2", "3"]]
-    assert [(f.marker, f.text) for f in result.letter.footnotes][0] == ("1", "Dagblad van het Oosten, 2 februari 2024.")
+    first = result.letter.footnotes[0]
+    assert (first.marker, first.text) == ("1", "Dagblad van het Oosten, 2 februari 2024.")
 
 
 def test_html_without_divisions_goes_the_text_path(tmp_path: Path) -> None:
