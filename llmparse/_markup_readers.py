@@ -33,6 +33,7 @@ import unicodedata
 import xml.parsers.expat
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -228,6 +229,15 @@ def parse_xml(data: bytes, *, source: str, what: str = "XML") -> ET.Element:
     return builder.close()
 
 
+@contextmanager
+def _depth_guard(source: str) -> Iterator[None]:
+    """Elements nested thousands deep (no letter is) exhaust the recursion limit: a typed error, not a crash."""
+    try:
+        yield
+    except RecursionError:
+        raise UnreadableFileError("its markup is nested too deeply to be a letter", source=source) from None
+
+
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
@@ -416,7 +426,8 @@ def read_xml(path: Path, *, source: str) -> tuple[str, MarkupStructure | None]:
             f"is XML of another schema (root element <{_local(root.tag)}>); llmparse reads the "
             "officielebekendmakingen XML (root <officiele-publicatie>): convert other XML to text first",
             source=source)
-    text, structure = _XmlRenderer().render(root)
+    with _depth_guard(source):
+        text, structure = _XmlRenderer().render(root)
     log.debug("%s: officielebekendmakingen XML, %s", source,
               f"{len(structure.items)} items from the markup" if structure else "no items in the markup")
     return text, structure
@@ -590,7 +601,8 @@ def read_html(path: Path, *, source: str) -> tuple[str, MarkupStructure | None]:
     builder = _TreeBuilder()
     builder.feed(_decode_html(path.read_bytes()))
     builder.close()
-    text, structure = _HtmlRenderer().render(builder.root)
+    with _depth_guard(source):
+        text, structure = _HtmlRenderer().render(builder.root)
     log.debug("%s: HTML, %s", source,
               f"{len(structure.items)} items from the markup" if structure else "no items in the markup")
     return text, structure
@@ -687,7 +699,8 @@ def read_odt(path: Path, *, source: str) -> str:
     body = content.find(f"{{{_ODF_OFFICE}}}body/{{{_ODF_OFFICE}}}text")
     if body is None:
         raise UnreadableFileError("is an ODT file without a text body", source=source)
-    renderer.block(body)
+    with _depth_guard(source):
+        renderer.block(body)
     renderer.out.footnotes()
     text = renderer.out.text
     if meta_bytes and not _PUBLICATION_ID.search(text):

@@ -344,3 +344,15 @@ def test_corpus_official_forms_score_perfect_and_complete(tmp_path: Path) -> Non
     assert summary["complete"] == 1.0
     assert summary["silent_failures"] == 0
     assert summary["false_alarms"] == 0
+
+
+@pytest.mark.parametrize(("name", "doc"), [
+    ("deep.xml", "<officiele-publicatie>" + "<x>" * 20000 + "a" + "</x>" * 20000 + "</officiele-publicatie>"),
+    ("deep.html", "<div>" * 20000 + "a"),
+], ids=["xml", "html"])
+def test_markup_nested_too_deeply_is_a_typed_error(tmp_path: Path, name: str, doc: str) -> None:
+    """Elements nested thousands deep end in UnreadableFileError, not a RecursionError traceback."""
+    path = tmp_path / name
+    path.write_text(doc, encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match="nested too deeply"):
+        llmparse.parse(path, strategy="rules")
