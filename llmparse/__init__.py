@@ -29,6 +29,7 @@ from ._exceptions import (
     TruncatedOutputError,
     UnreadableFileError,
     UnsupportedFormatError,
+    UnsupportedSchemaError,
 )
 from ._export import PAIR_COLUMNS, pairs_csv, pairs_jsonl
 from ._extraction import LLMExtractor, PlanExtractor, RetryPolicy
@@ -87,6 +88,7 @@ __all__ = [
     "TruncatedOutputError",
     "UnreadableFileError",
     "UnsupportedFormatError",
+    "UnsupportedSchemaError",
     "Usage",
     "__version__",
     "aparse",

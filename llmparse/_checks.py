@@ -267,10 +267,12 @@ def _text(layout: Layout, h: Heading) -> str:
     return re.sub(r"\s+", " ", layout.document.text[h.start : h.end]).strip()
 
 
-def _unprinted(layout: Layout, ordered: list[tuple[str, Item]], unprinted: list[tuple[int, str, Item]]) -> list[Finding]:
+def _unprinted(layout: Layout, ordered: list[tuple[str, Item]],
+               unprinted: list[tuple[int, str, Item]]) -> list[Finding]:
     """Items under no printed heading: corroborated recoveries are warnings, the rest errors."""
-    if not unprinted or len(unprinted) == len(ordered) or all(r == "question" for _, r, _ in unprinted) and \
-            len(unprinted) == sum(r == "question" for r, _ in ordered):
+    questions = sum(r == "question" for r, _ in ordered)
+    if not unprinted or len(unprinted) == len(ordered) or (
+            all(r == "question" for _, r, _ in unprinted) and len(unprinted) == questions):
         return []  # the letter prints no headings for these items at all: numbering.unprinted says so
     out: list[Finding] = []
     answer_heads = {n for info in layout.lines if info.heading is not None and info.heading.kind == "answer"

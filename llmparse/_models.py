@@ -188,6 +188,10 @@ class Provenance(_Frozen):
         schema_version: the version of this output schema.
         source: the input's name (file path), or None for text passed in directly.
         cached: True when the result came from the cache (its usage is what it cost when it was made).
+        structure: where the items' boundaries came from: ``markup`` when the file's own markup delimits
+            them (the official XML's ``<vraag>`` / ``<antwoord>``, the XHTML page's ``div.vraag`` /
+            ``div.antwoord``), ``text`` when the rules or the model read them from the text (text, PDF,
+            Word, ODT, and markup llmparse does not know).
     """
 
     strategy: Literal["rules", "llm"]
@@ -197,6 +201,7 @@ class Provenance(_Frozen):
     schema_version: str = SCHEMA_VERSION
     source: str | None = None
     cached: bool = False
+    structure: Literal["markup", "text"] = "text"
 
 
 class Result(_Frozen):

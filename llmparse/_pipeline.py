@@ -21,7 +21,7 @@ from ._cache import ResultCache
 from ._checks import run_checks
 from ._document import DEFAULT_MAX_CHARS, Document, load_document
 from ._exceptions import ChecksFailedError, ModelError, NotALetterError
-from ._extraction import LLMExtractor, RulesExtractor
+from ._extraction import LLMExtractor, MarkupExtractor, RulesExtractor
 from ._extraction._prompts import prompt_version
 from ._layout import Layout, read_layout
 from ._models import Finding, Provenance, Result, Severity, Usage
@@ -97,6 +97,7 @@ def _result(document: Document, layout: Layout, extraction: Extraction) -> Resul
             prompt_version=extraction.prompt_version,
             llmparse_version=__version__,
             source=None if document.source.startswith("<") else document.source,
+            structure=extraction.structure,
         ),
         text=document.text,
     )
@@ -195,7 +196,8 @@ def _lookup(cache: ResultCache | None, document: Document, strategy: Strategy,
 
 
 def _rules(document: Document, layout: Layout) -> Result:
-    return _run(document, layout, RulesExtractor())
+    # the official XML / XHTML forms carry their items' structure; the offline path reads it
+    return _run(document, layout, MarkupExtractor() if document.markup is not None else RulesExtractor())
 
 
 def _wants_model(strategy: Strategy, llm: LLMExtractor | None, rules: Result) -> bool:

@@ -100,6 +100,7 @@ class Extraction:
         rejected: metadata values the model gave that the letter does not print.
         feedback: what each re-ask told the model about the plan it had sent.
         findings: what the extractor itself reports about its plan (items it had to clip, for instance).
+        structure: ``markup`` when the items come from the file's markup (see ``Provenance.structure``).
     """
 
     plan: Plan
@@ -110,6 +111,7 @@ class Extraction:
     rejected: tuple[Rejected, ...] = ()
     feedback: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
+    structure: Literal["markup", "text"] = "text"
 
 
 Review = Callable[[Plan], "list[Finding]"]

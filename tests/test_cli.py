@@ -179,7 +179,7 @@ def test_missing_file_with_out_dir(capsys: pytest.CaptureFixture[str], tmp_path:
     ("name", "data", "error"),
     [
         pytest.param("brief.pdf", b"%PDF-1.7", "UnreadableFileError", id="truncated-pdf"),
-        pytest.param("brief.odt", b"PK\x03\x04", "UnsupportedFormatError", id="odt"),
+        pytest.param("brief.pages", b"PK\x03\x04", "UnsupportedFormatError", id="pages"),
         pytest.param("leeg.txt", b"", "EmptyInputError", id="empty"),
         pytest.param("recept.txt", b"Pannenkoeken\n\nMeng bloem, melk en eieren.\n", "NotALetterError",
                      id="not-a-letter"),

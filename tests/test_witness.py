@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -245,7 +246,7 @@ def test_overlapping_items_are_clipped_and_reported() -> None:
     plan["answers"][0]["first"] = plan["questions"][0]["first"]
     result = llmparse.parse_plan(LETTER, plan)
     spans = sorted(it.span for it in [*result.letter.questions, *result.letter.answers])
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
     assert "grounding.order" in {f.code for f in result.errors}
 
 

@@ -320,7 +320,8 @@ def plan_to_internal(layout: Layout, plan: LetterPlan, first_line: int = 1,
 #: out of order) are reported in the result but never sent back, so a right plan is never re-asked.
 REASKED = frozenset({
     "grounding.span", "grounding.order", "grounding.text", "grounding.metadata",
-    "completeness.unassigned", "completeness.trailing", "completeness.closing_in_text", "completeness.heading_in_text", "completeness.furniture_in_text",
+    "completeness.unassigned", "completeness.trailing", "completeness.closing_in_text",
+    "completeness.heading_in_text", "completeness.furniture_in_text",
     "completeness.empty_item", "coverage.no_numbers", "coverage.notice_answers",
     "headings.numbers", "headings.role", "headings.orphan", "headings.unprinted",
     "footnotes.unknown", "footnotes.missing", "footnotes.in_text",
