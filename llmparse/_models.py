@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._export import pairs  # reads a Result without importing this module back
+
 __all__ = [
     "SCHEMA_VERSION",
     "Answer",
@@ -233,8 +235,6 @@ class Result(_Frozen):
 
     def pairs(self) -> list[dict[str, object]]:
         """One flat row per question number: the question and its covering answer (columns in the README)."""
-        from ._export import pairs
-
         return pairs(self)
 
     def to_html(self) -> str:

@@ -175,6 +175,29 @@ def test_wrong_plan_is_sent_back_with_feedback(script: Script, server: ModelServ
 
 
 @pytest.mark.vcr
+def test_transport_fault_during_a_reask_retries_that_reask(script: Script, server: ModelServer | None) -> None:
+    """A 500 while a re-ask is in flight sends the same re-ask again, its feedback included, not the first
+    request: the conversation goes on where it was."""
+    path = LETTERS / "syn01-aanhangsel-basic.pdftotext.txt"
+    good = _gold_plan(path, _expected(path.name))
+    bad = {**good, "answers": [a for a in good["answers"] if a["numbers"] != "2"]}
+    script(Action("plan-missing-answer-2", plan=bad), Action("server-error", status=500),
+           Action("plan-from-annotation", plan=good))
+    waits: list[float] = []
+    result = llmparse.parse(path, strategy="llm", llm=_extractor(waits=waits))
+    assert result.errors == []
+    assert len(waits) == 1
+    assert result.usage.llm_calls == 3
+    if server is not None:
+        return
+    bodies = [json.loads(i["request"]["body"]) for i in _cassette(
+        "test_transport_fault_during_a_reask_retries_that_reask")["interactions"]]
+    assert len(bodies) == 3
+    assert bodies[2]["messages"] == bodies[1]["messages"]  # the retry is the re-ask itself
+    assert "opens no item" in bodies[2]["messages"][-1]["content"]
+
+
+@pytest.mark.vcr
 def test_malformed_json_fails_after_reasks(script: Script) -> None:
     """Malformed JSON every time ends in ModelOutputError with the last completion and the usage spent."""
     script(*[Action("malformed-json", raw='{"kind": "answers", "questions": [') for _ in range(3)])
