@@ -111,6 +111,10 @@ def _renumber(plan: dict[str, Any]) -> None:
             item["numbers"] = str(k)
 
 
+def _twice(plan: dict[str, Any]) -> None:
+    plan["questions"][-1]["numbers"] = "1"
+
+
 def _collapse_groups(plan: dict[str, Any]) -> None:
     for side in ("questions", "answers"):
         for item in plan[side]:
@@ -164,6 +168,7 @@ def _no_answers(plan: dict[str, Any]) -> None:
 
 CASES: list[tuple[str, Change, set[str]]] = [
     ("questions and answers renumbered 1..n", _renumber, {"headings.numbers"}),
+    ("a question number given twice", _twice, {"numbering.duplicate", "headings.numbers"}),
     ("grouped numbers collapsed to the first", _collapse_groups, {"headings.numbers"}),
     ("the last answer ends early", _last_ends_early, {"completeness.trailing"}),
     ("the last answer runs into the signature", _run_to_end, {"completeness.closing_in_text"}),
