@@ -21,7 +21,7 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -256,6 +256,18 @@ class _Planned:
     faults: int
 
 
+_Talk = Generator[list[dict[str, str]], "LetterPlan | _Unusable", _Planned]
+"""A conversation about one part: yields each request's messages, is sent each reply, returns the kept plan."""
+
+
+def _step(talk: _Talk, reply: LetterPlan | _Unusable | None) -> list[dict[str, str]] | _Planned:
+    """The conversation's next request, or the plan it kept once it is over."""
+    try:
+        return talk.send(reply) if reply is not None else next(talk)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
 def _rejection(r: Rejected) -> Finding:
     return Finding(code="grounding.metadata", severity=Severity.ERROR,
                    message=f"{r.field} '{r.value[:80]}' is not printed in the letter outside its questions and "
@@ -361,38 +373,31 @@ class LLMExtractor:
         """
         meter = _Meter()
         parts = []
-        for part in self._parts(layout):
-            self._check_budget(meter, layout, part)
-            talk = self._conversation(layout, part, review, meter)
-            reply: LetterPlan | _Unusable | None = None
-            while True:
-                try:
-                    messages = talk.send(reply) if reply is not None else next(talk)
-                except StopIteration as done:
-                    parts.append(done.value)
-                    break
-                reply = self._call(messages, meter)
+        for talk in self._talks(layout, review, meter):
+            step = _step(talk, None)
+            while not isinstance(step, _Planned):
+                step = _step(talk, self._call(step, meter))
+            parts.append(step)
         return self._extraction(document, parts, meter)
 
     async def aextract(self, document: Document, layout: Layout, *, review: Review | None = None) -> Extraction:
         """``extract`` over ``openai.AsyncOpenAI``: the same plan, re-asks, retries and errors, without blocking."""
         meter = _Meter()
         parts = []
-        for part in self._parts(layout):
-            self._check_budget(meter, layout, part)
-            talk = self._conversation(layout, part, review, meter)
-            reply: LetterPlan | _Unusable | None = None
-            while True:
-                try:
-                    messages = talk.send(reply) if reply is not None else next(talk)
-                except StopIteration as done:
-                    parts.append(done.value)
-                    break
-                reply = await self._acall(messages, meter)
+        for talk in self._talks(layout, review, meter):
+            step = _step(talk, None)
+            while not isinstance(step, _Planned):
+                step = _step(talk, await self._acall(step, meter))
+            parts.append(step)
         return self._extraction(document, parts, meter)
 
-    def _conversation(self, layout: Layout, part: _Part, review: Review | None,
-                      meter: _Meter) -> Generator[list[dict[str, str]], LetterPlan | _Unusable, _Planned]:
+    def _talks(self, layout: Layout, review: Review | None, meter: _Meter) -> Iterator[_Talk]:
+        """One conversation per part of the letter (one part unless it is long), each within the token budget."""
+        for part in self._parts(layout):
+            self._check_budget(meter, layout, part)
+            yield self._conversation(layout, part, review, meter)
+
+    def _conversation(self, layout: Layout, part: _Part, review: Review | None, meter: _Meter) -> _Talk:
         """One part's conversation: yields the messages of each request and receives the model's reply.
 
         A plan the checks object to is sent back with their findings, at most ``max_reasks`` times; the plan
