@@ -8,10 +8,17 @@ in order, returning the JSON a model would send for ``LetterPlan``.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
+import itertools
+import json
+import random
+import re
 import unicodedata
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from llmparse._layout import Layout
+from llmparse._layout import Layout, Role
 
 
 def _folded(text: str, *, digits: bool) -> tuple[str, list[int]]:
@@ -156,3 +163,403 @@ def bounded(text: str, start: str, end: str, slack: int = 12) -> bool:
         if s and e and 0 <= i <= slack and j >= 0 and len(t) - (j + len(e)) <= slack:
             return True
     return False
+
+
+# --- plans corrupted the way real models err (bench/model_noise.py, tests/test_model_noise.py) ---------------
+
+#: What a corrupted answer looks like on the wire: the plan as a tool call, or a reply that is not one.
+Form = Literal["plan", "invalid-json", "cut", "prose"]
+
+
+@dataclass(frozen=True)
+class Corrupted:
+    """A model's wrong answer for one letter: the plan it sends and the form it sends it in."""
+
+    plan: dict[str, Any]
+    form: Form = "plan"
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """One class of model error.
+
+    Attributes:
+        name: the class's name in the bench's table.
+        touches: the scorer's fields, besides ``perfect``, that this error puts wrong when it gets through.
+        apply: the corrupted answer for a letter's correct plan, or None when the error cannot happen in this
+            letter (no footnotes, no grouped heading, ...).
+    """
+
+    name: str
+    touches: tuple[str, ...]
+    apply: Callable[[Layout, dict[str, Any], random.Random], Corrupted | None]
+
+
+_MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+                "oktober", "november", "december")
+_DATE = re.compile(rf"(?<!\d)(\d{{1,2}})\s*({'|'.join(_MONTH_NAMES)})\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+_CASE = re.compile(r"(?<!\d)(\d{4})\s?Z\s?(\d{5})(?!\d)")
+#: Surnames for an invented asker; the first that the letter does not print is used.
+_INVENTED = ("Brinkhorst-Veldman", "Oosterwijk", "Van der Straeten", "Haverkamp-Lindeboom")
+
+
+def _expand(printed: str) -> list[str]:
+    """The numbers of a heading as ``printed_numbers`` writes them ("4 t/m 7", "2, 3 en 5")."""
+    m = re.fullmatch(r"(\d+) t/m (\d+)", printed)
+    if m:
+        return [str(n) for n in range(int(m.group(1)), int(m.group(2)) + 1)]
+    return [n for n in re.split(r",\s*|\s+en\s+", printed) if n]
+
+
+def _items(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Questions and answers in document order (the dicts themselves, to change in place)."""
+    return sorted([*plan["questions"], *plan["answers"]], key=lambda it: (it["first"], it["last"]))
+
+
+def _text_lines(layout: Layout, first: int, last: int) -> list[int]:
+    """The lines (1-based) among ``first``-``last`` that hold body text."""
+    return [n for n in range(max(first, 1), min(last, len(layout.lines)) + 1)
+            if layout.lines[n - 1].role is Role.BODY]
+
+
+def _pick(rng: random.Random, options: list[Any]) -> Any:
+    return rng.choice(options) if options else None
+
+
+def _edited(plan: dict[str, Any], change: Callable[[dict[str, Any]], bool]) -> Corrupted | None:
+    """The plan changed by ``change`` on a copy, or None when ``change`` says it does not apply."""
+    copy = json.loads(json.dumps(plan))
+    return Corrupted(copy) if change(copy) else None
+
+
+def _grow(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """An item runs one or two lines too far, taking in a line of text below it (not only a heading)."""
+    def below(it: dict[str, Any]) -> list[int]:
+        return [n for n in _text_lines(layout, it["last"] + 1, it["last"] + 2) if layout.lines[n - 1].heading is None]
+
+    def change(p: dict[str, Any]) -> bool:
+        it = _pick(rng, [it for it in _items(p) if below(it)])
+        if it is None:
+            return False
+        it["last"] = below(it)[0]
+        return True
+    return _edited(plan, change)
+
+
+def _shrink(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """An item stops one or two text lines early."""
+    def change(p: dict[str, Any]) -> bool:
+        it = _pick(rng, [it for it in _items(p) if len(_text_lines(layout, it["first"], it["last"])) >= 2])
+        if it is None:
+            return False
+        lines = _text_lines(layout, it["first"], it["last"])
+        it["last"] = lines[-1 - min(rng.choice((1, 2)), len(lines) - 1)]
+        return True
+    return _edited(plan, change)
+
+
+def _jitter(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """An item is shifted by a line: it starts and ends one line early, or one line late."""
+    def change(p: dict[str, Any]) -> bool:
+        shift = rng.choice((-1, 1))
+        options = [it for it in _items(p) if _text_lines(layout, it["first"] + shift, it["last"] + shift)
+                   != _text_lines(layout, it["first"], it["last"]) and it["first"] + shift >= 1
+                   and it["last"] + shift <= len(layout.lines)]
+        it = _pick(rng, options)
+        if it is None:
+            return False
+        it["first"] += shift
+        it["last"] += shift
+        return True
+    return _edited(plan, change)
+
+
+def _from_zero(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """Every line number counted from 0 instead of 1."""
+    def change(p: dict[str, Any]) -> bool:
+        for entry in [*p["questions"], *p["answers"], *p["footnotes"]]:
+            entry["first"] -= 1
+            entry["last"] -= 1
+        for cut in p["cuts"]:
+            cut["line"] -= 1
+        return bool(p["questions"] or p["answers"])
+    return _edited(plan, change)
+
+
+def _first_late(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """The letter's first item starts a line or two late."""
+    def change(p: dict[str, Any]) -> bool:
+        items = _items(p)
+        lines = _text_lines(layout, items[0]["first"], items[0]["last"]) if items else []
+        if len(lines) < 2:
+            return False
+        items[0]["first"] = lines[min(2, len(lines) - 1)]
+        return True
+    return _edited(plan, change)
+
+
+def _last_early(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """The letter's last item ends early, about halfway."""
+    def change(p: dict[str, Any]) -> bool:
+        items = _items(p)
+        lines = _text_lines(layout, items[-1]["first"], items[-1]["last"]) if items else []
+        if len(lines) < 2:
+            return False
+        items[-1]["last"] = lines[(len(lines) - 1) // 2]
+        return True
+    return _edited(plan, change)
+
+
+def _last_to_end(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """The letter's last item runs to the end of the letter (signature, footers and footnotes included)."""
+    def change(p: dict[str, Any]) -> bool:
+        items = _items(p)
+        end = len(layout.lines)
+        if not items or not [n for n in range(items[-1]["last"] + 1, end + 1) if layout.lines[n - 1].role in
+                             (Role.BODY, Role.FOOTNOTE)]:
+            return False
+        items[-1]["last"] = end
+        p["footnotes"] = [fn for fn in p["footnotes"] if fn["last"] < items[-1]["first"]]
+        return True
+    return _edited(plan, change)
+
+
+def _merged(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """Two neighbouring items as one, carrying both items' numbers (or, when a question and its answer are the
+    neighbours, the answer taken into the question)."""
+    def change(p: dict[str, Any]) -> bool:
+        pairs = list(itertools.pairwise(_items(p)))
+        same = [(a, b) for a, b in pairs if _role(p, a) == _role(p, b)]
+        pair = _pick(rng, same) or _pick(rng, pairs)
+        if pair is None:
+            return False
+        a, b = pair
+        if _role(p, a) == _role(p, b):
+            a["numbers"] = printed_numbers(list(dict.fromkeys([*_expand(a["numbers"]), *_expand(b["numbers"])])))
+        a["last"] = b["last"]
+        p[_role(p, b)].remove(b)
+        return True
+    return _edited(plan, change)
+
+
+def _role(plan: dict[str, Any], item: dict[str, Any]) -> str:
+    return "questions" if any(item is q for q in plan["questions"]) else "answers"
+
+
+def _dropped(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """One item left out (an answer when the letter has answers)."""
+    def change(p: dict[str, Any]) -> bool:
+        if len(_items(p)) < 2:
+            return False
+        role = "answers" if p["answers"] else "questions"
+        p[role].remove(rng.choice(p[role]))
+        return True
+    return _edited(plan, change)
+
+
+def _collapsed(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """Every grouped heading ("Vraag 4 en 5", "Antwoord vraag 4 t/m 15") read as its first number only."""
+    def change(p: dict[str, Any]) -> bool:
+        grouped = [it for it in _items(p) if len(_expand(it["numbers"])) > 1]
+        for it in grouped:
+            it["numbers"] = _expand(it["numbers"])[0]
+        return bool(grouped)
+    return _edited(plan, change)
+
+
+def _renumbered(*roles: str) -> Callable[[Layout, dict[str, Any], random.Random], Corrupted | None]:
+    def apply(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+        """The items of ``roles`` numbered 1..n in order, whatever the letter prints."""
+        def change(p: dict[str, Any]) -> bool:
+            before = json.dumps(p)
+            for role in roles:
+                for k, it in enumerate(p[role], start=1):
+                    it["numbers"] = str(k)
+            return json.dumps(p) != before
+        return _edited(plan, change)
+    return apply
+
+
+def _invented_asker(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """An asker the letter does not name."""
+    text = layout.document.text.casefold()
+    name = next(n for n in _INVENTED if n.casefold() not in text)
+    return _edited(plan, lambda p: bool(p["askers"].append({"name": name, "party": None, "role": None}) or True))
+
+
+def _day_off(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """A date a day off (the day after the printed one)."""
+    def change(p: dict[str, Any]) -> bool:
+        name = _pick(rng, [k for k in ("submitted_on", "received_on") if p[k]])
+        if name is None:
+            return False
+        p[name] = (dt.date.fromisoformat(p[name]) + dt.timedelta(days=1)).isoformat()
+        return True
+    return _edited(plan, change)
+
+
+def _swapped(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """The submitted and received dates swapped."""
+    def change(p: dict[str, Any]) -> bool:
+        if not p["submitted_on"] or not p["received_on"] or p["submitted_on"] == p["received_on"]:
+            return False
+        p["submitted_on"], p["received_on"] = p["received_on"], p["submitted_on"]
+        return True
+    return _edited(plan, change)
+
+
+def _printed_dates(text: str) -> list[str]:
+    out = []
+    for m in _DATE.finditer(text):
+        try:
+            out.append(dt.date(int(m.group(3)), _MONTH_NAMES.index(m.group(2).lower()) + 1, int(m.group(1))))
+        except ValueError:
+            continue
+    return [d.isoformat() for d in dict.fromkeys(out)]
+
+
+def _other_date(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """Another date the letter prints, taken as the date it was submitted (or received)."""
+    def change(p: dict[str, Any]) -> bool:
+        other = _pick(rng, [d for d in _printed_dates(layout.document.text)
+                            if d not in (p["submitted_on"], p["received_on"])])
+        if other is None:
+            return False
+        p["submitted_on" if p["submitted_on"] or not p["received_on"] else "received_on"] = other
+        return True
+    return _edited(plan, change)
+
+
+def _other_reference(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """Another case number the letter prints, taken as the letter's own."""
+    def change(p: dict[str, Any]) -> bool:
+        own = re.sub(r"\s", "", p["reference"] or "")
+        printed = dict.fromkeys(m.group(1) + "Z" + m.group(2) for m in _CASE.finditer(layout.document.text))
+        other = _pick(rng, [r for r in printed if r != own])
+        if other is None:
+            return False
+        p["reference"] = other
+        return True
+    return _edited(plan, change)
+
+
+def _respondent_asker(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """The answering minister given as one of the members who asked."""
+    def change(p: dict[str, Any]) -> bool:
+        if not p["askers"]:
+            return False
+        asker = rng.choice(p["askers"])
+        p["respondents"] = [{"name": asker["name"], "party": asker["party"], "role": None}]
+        return True
+    return _edited(plan, change)
+
+
+def _footnote_folded(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """A footnote read as part of the item above it: left out of the footnotes, its lines in that item."""
+    def change(p: dict[str, Any]) -> bool:
+        fn = _pick(rng, [fn for fn in p["footnotes"] if any(it["first"] < fn["first"] for it in _items(p))])
+        if fn is None:
+            return False
+        above = [it for it in _items(p) if it["first"] < fn["first"]][-1]
+        above["last"] = max(above["last"], fn["last"])
+        p["footnotes"].remove(fn)
+        return True
+    return _edited(plan, change)
+
+
+def _footnote_dropped(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """A footnote left out of the plan."""
+    def change(p: dict[str, Any]) -> bool:
+        if not p["footnotes"]:
+            return False
+        p["footnotes"].remove(rng.choice(p["footnotes"]))
+        return True
+    return _edited(plan, change)
+
+
+def _kind_changed(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """The letter's kind misread: answers as questions only, a notice or questions as answers."""
+    other = {"answers": "questions_only", "notice": "answers", "questions_only": "answers"}
+    return _edited(plan, lambda p: bool(p.update(kind=other[p["kind"]]) or True))
+
+
+def _form(form: Form) -> Callable[[Layout, dict[str, Any], random.Random], Corrupted | None]:
+    def apply(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+        """The correct plan, sent in a broken form (the server plays it: model_server.NoisePlayer)."""
+        return Corrupted(plan, form)
+    return apply
+
+
+_STRUCTURE = ("footnotes_ok",)
+_DATES = ("submitted_on_ok", "received_on_ok")
+
+#: Every class of model error the noisy-model bench plays, in the order of its table. ``none`` is the control:
+#: the correct plan, which should come through without a re-ask.
+CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in (
+    Corruption("none", ("askers_ok", "respondents_ok", "reference_ok", *_DATES), lambda _l, p, _r: Corrupted(p)),
+    Corruption("grow", (), _grow),
+    Corruption("shrink", (), _shrink),
+    Corruption("jitter", (), _jitter),
+    Corruption("from-zero", (), _from_zero),
+    Corruption("first-late", (), _first_late),
+    Corruption("last-early", (), _last_early),
+    Corruption("last-to-end", (), _last_to_end),
+    Corruption("merged", (), _merged),
+    Corruption("dropped", (), _dropped),
+    Corruption("collapsed", (), _collapsed),
+    Corruption("renumber-questions", (), _renumbered("questions")),
+    Corruption("renumber-answers", (), _renumbered("answers")),
+    Corruption("renumber-both", (), _renumbered("questions", "answers")),
+    Corruption("invented-asker", ("askers_ok",), _invented_asker),
+    Corruption("day-off", _DATES, _day_off),
+    Corruption("dates-swapped", _DATES, _swapped),
+    Corruption("other-date", _DATES, _other_date),
+    Corruption("other-reference", ("reference_ok",), _other_reference),
+    Corruption("respondent-asker", ("respondents_ok",), _respondent_asker),
+    Corruption("footnote-folded", _STRUCTURE, _footnote_folded),
+    Corruption("footnote-dropped", _STRUCTURE, _footnote_dropped),
+    Corruption("invalid-json", (), _form("invalid-json")),
+    Corruption("cut-at-limit", (), _form("cut")),
+    Corruption("prose", (), _form("prose")),
+    Corruption("kind-changed", (), _kind_changed),
+)}
+
+
+def corrupt(layout: Layout, plan: dict[str, Any], name: str, seed: str) -> Corrupted | None:
+    """The answer of a model making error ``name`` on the letter of ``layout`` whose correct plan is ``plan``;
+    None when that error cannot happen in this letter. ``seed`` (the letter's name) picks the item concerned,
+    the same one on every run."""
+    return CORRUPTIONS[name].apply(layout, plan, random.Random(f"{seed}:{name}"))
+
+
+def score_letter(gold: dict[str, Any], pred: dict[str, Any]) -> dict[str, Any]:
+    """The shared scorer's verdict on one letter (``perfect``, ``flagged`` and the metadata and footnote fields),
+    for when ../shared is absent: items matched by their numbers and bounded by their first and last words,
+    footnotes by marker and first words, people by surname. tests/test_model_noise.py holds it to the real one."""
+    letter = pred["letter"]
+
+    def matched(part: str) -> bool:
+        want, got = gold[part], letter[part]
+        key = [sorted(x["numbers"]) for x in got]
+        return len(want) == len(got) and all(
+            sorted(w["numbers"]) in key and bounded(got[key.index(sorted(w["numbers"]))]["text"], w["start"], w["end"])
+            for w in want)
+
+    def surnames(people: list[dict[str, Any]]) -> set[str]:
+        return {_folded((p["name"] or "").split()[-1], digits=True)[0] for p in people if p["name"]}
+
+    notes = [(_folded(str(f["marker"]), digits=True)[0], _folded(f["text"], digits=True)[0])
+             for f in letter["footnotes"]]
+    footnotes = len(notes) == len(gold["footnotes"]) and all(
+        any(m == _folded(str(g["marker"]), digits=True)[0] and 0 <= t.find(_folded(g["start"], digits=True)[0]) <= 12
+            for m, t in notes) for g in gold["footnotes"])
+    out: dict[str, Any] = {
+        "perfect": letter["kind"] == gold["kind"] and matched("questions") and matched("answers"),
+        "flagged": any(f["severity"] == "error" for f in pred["findings"]),
+        "footnotes_ok": footnotes,
+        "askers_ok": surnames(letter["askers"]) == surnames(gold["askers"]),
+        "respondents_ok": surnames(letter["respondents"]) == surnames(gold["respondents"]),
+    }
+    for name in ("reference", "submitted_on", "received_on"):
+        out[f"{name}_ok"] = (letter[name] or None) == (gold.get(name) or None)
+    return out
