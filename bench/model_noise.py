@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -49,7 +50,7 @@ if str(REPO) not in sys.path:
 
 import llmparse  # noqa: E402
 from tests.model_server import ModelServer, NoiseCase, NoisePlayer  # noqa: E402
-from tests.plans import CORRUPTIONS, corrupt, plan_from_gold, score_letter  # noqa: E402
+from tests.plans import CORRUPTIONS, corrupt, gold_plan, score_letter  # noqa: E402
 
 POLICIES = ("first", "every")
 OUTCOMES = ("absorbed", "repaired", "caught", "silent")
@@ -116,13 +117,21 @@ def team_letters() -> list[Letter]:
     return out
 
 
+def sample(letters: list[Letter], n: int | None) -> list[Letter]:
+    """``n`` letters spread evenly over ``letters`` (all of them when ``n`` is None or not smaller)."""
+    if n is None or not 0 < n < len(letters):
+        return letters
+    return [letters[k * len(letters) // n] for k in range(n)]
+
+
 def shared_scorer(shared: Path) -> Scorer | None:
     """``score_letter`` of the shared scorer, or None when ../shared is absent."""
     path = shared / "eval" / "score.py"
     if not path.is_file():
         return None
     spec = importlib.util.spec_from_file_location("llmparse_shared_score", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     scorer: Scorer = module.score_letter
@@ -154,11 +163,7 @@ class Bench:
 
     def letter(self, letter: Letter, corruptions: Iterable[str], policies: Iterable[str]) -> list[Outcome]:
         """Every outcome of one letter."""
-        from llmparse._document import load_document  # the scripted model's own view of the letter
-        from llmparse._layout import read_layout
-
-        layout = read_layout(load_document(letter.path))
-        plan = plan_from_gold(layout, letter.gold)
+        layout, plan = gold_plan(letter.path, letter.gold)
         out = []
         for name in corruptions:
             corrupted = corrupt(layout, plan, name, letter.path.name)
@@ -195,12 +200,16 @@ _WORKER: Bench | None = None
 
 def _start_worker(shared: str | None) -> None:
     global _WORKER
+    _quiet()
     _WORKER = Bench(_scorer(Path(shared) if shared else None))
 
 
 def _work(job: tuple[Letter, tuple[str, ...], tuple[str, ...]]) -> list[Outcome]:
     assert _WORKER is not None
     return _WORKER.letter(*job)
+
+
+Work = list[tuple[Letter, tuple[str, ...]]]
 
 
 def _scorer(shared: Path | None) -> Scorer:
@@ -210,9 +219,14 @@ def _scorer(shared: Path | None) -> Scorer:
 
 def run(letters: list[Letter], corruptions: Iterable[str], policies: Iterable[str], *, jobs: int = 1,
         shared: Path | None = None) -> list[Outcome]:
-    """Every outcome, each letter's runs in one of ``jobs`` processes (or in this one), scored by the shared
-    scorer in ``shared`` (else by ``tests.plans.score_letter``)."""
-    work = [(letter, tuple(corruptions), tuple(policies)) for letter in letters]
+    """Every outcome of ``letters`` under ``corruptions`` and ``policies`` (see ``run_work``)."""
+    return run_work([(letter, tuple(corruptions)) for letter in letters], policies, jobs=jobs, shared=shared)
+
+
+def run_work(letters: Work, policies: Iterable[str], *, jobs: int = 1, shared: Path | None = None) -> list[Outcome]:
+    """Every outcome of each letter under its errors and ``policies``, each letter's runs in one of ``jobs``
+    processes (or in this one), scored by the shared scorer in ``shared`` (else ``tests.plans.score_letter``)."""
+    work = [(letter, names, tuple(policies)) for letter, names in letters]
     if jobs <= 1:
         bench = Bench(_scorer(shared))
         try:
@@ -264,6 +278,11 @@ def table(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
+def _quiet() -> None:
+    """instructor logs every exhausted re-ask as an error; the table counts them."""
+    logging.getLogger("instructor").setLevel(logging.CRITICAL)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the bench and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -275,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--team", action="store_true", help="the team's letters in tests/data/letters instead")
     parser.add_argument("--silent", action="store_true", help="list every silent outcome on stderr")
     args = parser.parse_args(argv)
+    _quiet()
     shared = shared_dir()
     if args.team:
         letters = team_letters()
@@ -283,8 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"model_noise.py: no corpus at {shared} (set LLMPARSE_SHARED, or use --team)", file=sys.stderr)
         return 2
-    if args.letters is not None and 0 < args.letters < len(letters):
-        letters = [letters[k * len(letters) // args.letters] for k in range(args.letters)]
+    letters = sample(letters, args.letters)
     corruptions = [CONTROL, *(c for c in args.corruption or CORRUPTIONS if c != CONTROL)]
     policies = POLICIES if args.policy == "both" else (args.policy,)
     outcomes = run(letters, corruptions, policies, jobs=args.jobs, shared=shared)

@@ -214,7 +214,7 @@ class NoisePlayer:
         name = f"noise {'corrupted' if wrong else 'correct'} attempt {attempt + 1}"
         if form == "invalid-json":
             text = json.dumps(plan, ensure_ascii=False)
-            return Action(name, raw=text[:-1] + ', "notes": "checked twice",}')  # a trailing comma
+            return Action(name, raw=text[:-1] + ",}")  # a trailing comma
         if form == "cut":
             return Action(name, plan=plan, finish_reason="length")
         if form == "prose":

@@ -16,9 +16,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
-from llmparse._layout import Layout, Role
+from llmparse._document import load_document
+from llmparse._layout import Layout, Role, read_layout
 
 
 def _folded(text: str, *, digits: bool) -> tuple[str, list[int]]:
@@ -82,6 +84,12 @@ def _anchor_words(layout: Layout, offset: int, words: str, *, at_end: bool) -> s
     found = doc.text[max(info.start, offset - len(words) - 20) : offset] if at_end else doc.text[offset : info.end]
     tokens = found.split()
     return " ".join(tokens[-4:] if at_end else tokens[:4]) or None
+
+
+def gold_plan(path: Path, gold: dict[str, Any]) -> tuple[Layout, dict[str, Any]]:
+    """The layout of the letter at ``path`` and the plan that points at its annotated items."""
+    layout = read_layout(load_document(path))
+    return layout, plan_from_gold(layout, gold)
 
 
 def plan_from_gold(layout: Layout, gold: dict[str, Any]) -> dict[str, Any]:
