@@ -319,12 +319,12 @@ def _last_early(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Cor
 
 
 def _last_to_end(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
-    """The letter's last item runs to the end of the letter (signature, footers and footnotes included)."""
+    """The letter's last item runs to the end of the letter, taking in the text after it (a closing, a signature)
+    and the footnotes below it."""
     def change(p: dict[str, Any]) -> bool:
         items = _items(p)
         end = len(layout.lines)
-        if not items or not [n for n in range(items[-1]["last"] + 1, end + 1) if layout.lines[n - 1].role in
-                             (Role.BODY, Role.FOOTNOTE)]:
+        if not items or not _text_lines(layout, items[-1]["last"] + 1, end):
             return False
         items[-1]["last"] = end
         p["footnotes"] = [fn for fn in p["footnotes"] if fn["last"] < items[-1]["first"]]
@@ -485,6 +485,21 @@ def _footnote_dropped(layout: Layout, plan: dict[str, Any], rng: random.Random) 
     return _edited(plan, change)
 
 
+def _footnote_invented(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+    """A line of an answer's own text taken for a footnote, under a marker the letter prints nowhere."""
+    def change(p: dict[str, Any]) -> bool:
+        it = _pick(rng, [it for it in p["answers"] if len(_text_lines(layout, it["first"], it["last"])) >= 2])
+        if it is None:
+            return False
+        line = _text_lines(layout, it["first"], it["last"])[-1]
+        marker = next((str(n) for n in range(9, 1000) if not re.search(rf"(?<!\d){n}(?!\d)", layout.document.text)),
+                      "999")
+        p["footnotes"] = sorted([*p["footnotes"], {"marker": marker, "first": line, "last": line}],
+                                key=lambda fn: fn["first"])
+        return True
+    return _edited(plan, change)
+
+
 def _kind_changed(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
     """The letter's kind misread: answers as questions only, a notice or questions as answers."""
     other = {"answers": "questions_only", "notice": "answers", "questions_only": "answers"}
@@ -498,7 +513,7 @@ def _form(form: Form) -> Callable[[Layout, dict[str, Any], random.Random], Corru
     return apply
 
 
-_STRUCTURE = ("footnotes_ok",)
+_FOOTNOTES = ("footnotes_ok",)
 _DATES = ("submitted_on_ok", "received_on_ok")
 
 #: Every class of model error the noisy-model bench plays, in the order of its table. ``none`` is the control:
@@ -511,7 +526,7 @@ CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in (
     Corruption("from-zero", (), _from_zero),
     Corruption("first-late", (), _first_late),
     Corruption("last-early", (), _last_early),
-    Corruption("last-to-end", (), _last_to_end),
+    Corruption("last-to-end", _FOOTNOTES, _last_to_end),
     Corruption("merged", (), _merged),
     Corruption("dropped", (), _dropped),
     Corruption("collapsed", (), _collapsed),
@@ -524,8 +539,9 @@ CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in (
     Corruption("other-date", _DATES, _other_date),
     Corruption("other-reference", ("reference_ok",), _other_reference),
     Corruption("respondent-asker", ("respondents_ok",), _respondent_asker),
-    Corruption("footnote-folded", _STRUCTURE, _footnote_folded),
-    Corruption("footnote-dropped", _STRUCTURE, _footnote_dropped),
+    Corruption("footnote-folded", _FOOTNOTES, _footnote_folded),
+    Corruption("footnote-dropped", _FOOTNOTES, _footnote_dropped),
+    Corruption("footnote-invented", _FOOTNOTES, _footnote_invented),
     Corruption("invalid-json", (), _form("invalid-json")),
     Corruption("cut-at-limit", (), _form("cut")),
     Corruption("prose", (), _form("prose")),
