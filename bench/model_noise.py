@@ -138,13 +138,16 @@ def shared_scorer(shared: Path) -> Scorer | None:
     return scorer
 
 
-def classify(gold: dict[str, Any], corruption: str, result: llmparse.Result, scorer: Scorer) -> tuple[str, bool]:
-    """The outcome of a result (absorbed, repaired, caught or silent) and whether it is a false alarm."""
+def classify(gold: dict[str, Any], corruption: str, result: llmparse.Result, reasked: bool,
+             scorer: Scorer) -> tuple[str, bool]:
+    """The outcome of a result (absorbed, repaired, caught or silent) and whether it is right with an error
+    finding. ``reasked``: the server got a re-ask (a long letter takes a call per part, so the call count does
+    not tell)."""
     verdict = scorer(gold, json.loads(result.model_dump_json()))
     right = bool(verdict["perfect"]) and all(verdict[k] for k in CORRUPTIONS[corruption].touches)
     flagged = bool(result.errors)
     if right:
-        return ("repaired" if result.usage.llm_calls > 1 else "absorbed"), flagged
+        return ("repaired" if reasked else "absorbed"), flagged
     return ("caught" if flagged else "silent"), False
 
 
@@ -178,6 +181,7 @@ class Bench:
                     out.append(self._run(letter, name, policy, model))
                 finally:
                     del self.player.cases[model]
+                    self.player.reasks.pop(model, None)
         return out
 
     def _run(self, letter: Letter, name: str, policy: str, model: str) -> Outcome:
@@ -189,7 +193,7 @@ class Bench:
                 usage = getattr(exc, "usage", None) or llmparse.Usage()
                 return Outcome(letter.path.name, name, policy, "caught", usage.llm_calls,
                                usage.prompt_tokens + usage.completion_tokens, detail=type(exc).__name__)
-        outcome, alarm = classify(letter.gold, name, result, self.scorer)
+        outcome, alarm = classify(letter.gold, name, result, self.player.reasks[model] > 0, self.scorer)
         return Outcome(letter.path.name, name, policy, outcome, result.usage.llm_calls,
                        result.usage.prompt_tokens + result.usage.completion_tokens, alarm,
                        result.errors[0].code if result.errors else "")

@@ -9,7 +9,9 @@ to try the command line without a real model::
 
 Behaviour comes from a queue of actions (``ModelServer.script``); with an empty queue it answers with the plan
 the rules extractor makes for the letter in the prompt. That default exercises the transport, the schema and
-the assembly, not the quality of any model. Every response carries the header
+the assembly, not the quality of any model. A ``player`` may answer instead of the rules: ``NoisePlayer`` plays
+the noisy-model bench (bench/model_noise.py), a letter's correct plan corrupted the way real models err, on the
+first attempt or on every one. Every response carries the header
 ``x-llmparse-test-server``, so every cassette says what it was recorded against.
 """
 
@@ -22,7 +24,7 @@ import json
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,17 +199,21 @@ class NoisePlayer:
     """A ``Player`` for the noisy-model bench: each request names its case by its model name.
 
     The attempt is read from the request itself (a re-ask carries the rejected answer as an assistant
-    message), so the player keeps no state per letter and any number of letters may be in flight.
+    message), so any number of letters may be in flight; ``reasks`` counts the re-asks each model name got.
     """
 
     def __init__(self) -> None:
         self.cases: dict[str, NoiseCase] = {}
+        self.reasks: Counter[str] = Counter()  # re-asks received, per model name
 
     def __call__(self, request: dict[str, Any]) -> Action:
         """The response to ``request``: the case's corrupted answer, or its correct plan on a re-ask."""
-        case = self.cases[str(request.get("model"))]
+        model = str(request.get("model"))
+        case = self.cases[model]
         messages = request.get("messages", [])
         attempt = sum(1 for m in messages if m.get("role") == "assistant")
+        if attempt:
+            self.reasks[model] += 1
         wrong = case.policy == "every" or attempt == 0
         form = case.corrupted.form if wrong else "plan"
         plan = _part(case.corrupted.plan if wrong else case.plan, messages, case.lines)
