@@ -177,6 +177,8 @@ def bounded(text: str, start: str, end: str, slack: int = 12) -> bool:
 
 #: What a corrupted answer looks like on the wire: the plan as a tool call, or a reply that is not one.
 Form = Literal["plan", "invalid-json", "cut", "prose"]
+#: Changes a copy of a letter's correct plan in place; False when the error cannot happen in that letter.
+Change = Callable[[Layout, dict[str, Any], random.Random], bool]
 
 
 @dataclass(frozen=True)
@@ -194,13 +196,14 @@ class Corruption:
     Attributes:
         name: the class's name in the bench's table.
         touches: the scorer's fields, besides ``perfect``, that this error puts wrong when it gets through.
-        apply: the corrupted answer for a letter's correct plan, or None when the error cannot happen in this
-            letter (no footnotes, no grouped heading, ...).
+        change: what the error does to the plan.
+        form: the form the plan is sent in.
     """
 
     name: str
     touches: tuple[str, ...]
-    apply: Callable[[Layout, dict[str, Any], random.Random], Corrupted | None]
+    change: Change
+    form: Form = "plan"
 
 
 _MONTH_NAMES = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
@@ -224,6 +227,10 @@ def _items(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted([*plan["questions"], *plan["answers"]], key=lambda it: (it["first"], it["last"]))
 
 
+def _role(plan: dict[str, Any], item: dict[str, Any]) -> str:
+    return "questions" if any(item is q for q in plan["questions"]) else "answers"
+
+
 def _text_lines(layout: Layout, first: int, last: int) -> list[int]:
     """The lines (1-based) among ``first``-``last`` that hold body text."""
     return [n for n in range(max(first, 1), min(last, len(layout.lines)) + 1)
@@ -234,186 +241,141 @@ def _pick(rng: random.Random, options: list[Any]) -> Any:
     return rng.choice(options) if options else None
 
 
-def _edited(plan: dict[str, Any], change: Callable[[dict[str, Any]], bool]) -> Corrupted | None:
-    """The plan changed by ``change`` on a copy, or None when ``change`` says it does not apply."""
-    copy = json.loads(json.dumps(plan))
-    return Corrupted(copy) if change(copy) else None
-
-
-def _grow(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _grow(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """An item runs one or two lines too far, taking in a line of text below it (not only a heading)."""
     def below(it: dict[str, Any]) -> list[int]:
         return [n for n in _text_lines(layout, it["last"] + 1, it["last"] + 2) if layout.lines[n - 1].heading is None]
 
-    def change(p: dict[str, Any]) -> bool:
-        it = _pick(rng, [it for it in _items(p) if below(it)])
-        if it is None:
-            return False
+    it = _pick(rng, [it for it in _items(p) if below(it)])
+    if it is not None:
         it["last"] = below(it)[0]
-        return True
-    return _edited(plan, change)
+    return it is not None
 
 
-def _shrink(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _shrink(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """An item stops one or two text lines early."""
-    def change(p: dict[str, Any]) -> bool:
-        it = _pick(rng, [it for it in _items(p) if len(_text_lines(layout, it["first"], it["last"])) >= 2])
-        if it is None:
-            return False
+    it = _pick(rng, [it for it in _items(p) if len(_text_lines(layout, it["first"], it["last"])) >= 2])
+    if it is not None:
         lines = _text_lines(layout, it["first"], it["last"])
         it["last"] = lines[-1 - min(rng.choice((1, 2)), len(lines) - 1)]
-        return True
-    return _edited(plan, change)
+    return it is not None
 
 
-def _jitter(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _jitter(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """An item is shifted by a line: it starts and ends one line early, or one line late."""
-    def change(p: dict[str, Any]) -> bool:
-        shift = rng.choice((-1, 1))
-        options = [it for it in _items(p) if _text_lines(layout, it["first"] + shift, it["last"] + shift)
-                   != _text_lines(layout, it["first"], it["last"]) and it["first"] + shift >= 1
-                   and it["last"] + shift <= len(layout.lines)]
-        it = _pick(rng, options)
-        if it is None:
-            return False
+    shift = rng.choice((-1, 1))
+    it = _pick(rng, [it for it in _items(p) if it["first"] + shift >= 1 and it["last"] + shift <= len(layout.lines)
+                     and _text_lines(layout, it["first"] + shift, it["last"] + shift)
+                     != _text_lines(layout, it["first"], it["last"])])
+    if it is not None:
         it["first"] += shift
         it["last"] += shift
-        return True
-    return _edited(plan, change)
+    return it is not None
 
 
-def _from_zero(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _from_zero(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """Every line number counted from 0 instead of 1."""
-    def change(p: dict[str, Any]) -> bool:
-        for entry in [*p["questions"], *p["answers"], *p["footnotes"]]:
-            entry["first"] -= 1
-            entry["last"] -= 1
-        for cut in p["cuts"]:
-            cut["line"] -= 1
-        return bool(p["questions"] or p["answers"])
-    return _edited(plan, change)
+    for entry in [*p["questions"], *p["answers"], *p["footnotes"]]:
+        entry["first"] -= 1
+        entry["last"] -= 1
+    for cut in p["cuts"]:
+        cut["line"] -= 1
+    return bool(p["questions"] or p["answers"])
 
 
-def _first_late(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _first_late(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """The letter's first item starts a line or two late."""
-    def change(p: dict[str, Any]) -> bool:
-        items = _items(p)
-        lines = _text_lines(layout, items[0]["first"], items[0]["last"]) if items else []
-        if len(lines) < 2:
-            return False
+    items = _items(p)
+    lines = _text_lines(layout, items[0]["first"], items[0]["last"]) if items else []
+    if len(lines) >= 2:
         items[0]["first"] = lines[min(2, len(lines) - 1)]
-        return True
-    return _edited(plan, change)
+    return len(lines) >= 2
 
 
-def _last_early(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _last_early(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """The letter's last item ends early, about halfway."""
-    def change(p: dict[str, Any]) -> bool:
-        items = _items(p)
-        lines = _text_lines(layout, items[-1]["first"], items[-1]["last"]) if items else []
-        if len(lines) < 2:
-            return False
+    items = _items(p)
+    lines = _text_lines(layout, items[-1]["first"], items[-1]["last"]) if items else []
+    if len(lines) >= 2:
         items[-1]["last"] = lines[(len(lines) - 1) // 2]
-        return True
-    return _edited(plan, change)
+    return len(lines) >= 2
 
 
-def _last_to_end(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _last_to_end(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """The letter's last item runs to the end of the letter, taking in the text after it (a closing, a signature)
     and the footnotes below it."""
-    def change(p: dict[str, Any]) -> bool:
-        items = _items(p)
-        end = len(layout.lines)
-        if not items or not _text_lines(layout, items[-1]["last"] + 1, end):
-            return False
-        items[-1]["last"] = end
-        p["footnotes"] = [fn for fn in p["footnotes"] if fn["last"] < items[-1]["first"]]
-        return True
-    return _edited(plan, change)
+    items = _items(p)
+    if not items or not _text_lines(layout, items[-1]["last"] + 1, len(layout.lines)):
+        return False
+    items[-1]["last"] = len(layout.lines)
+    p["footnotes"] = [fn for fn in p["footnotes"] if fn["last"] < items[-1]["first"]]
+    return True
 
 
-def _merged(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _merged(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """Two neighbouring items as one, carrying both items' numbers (or, when a question and its answer are the
     neighbours, the answer taken into the question)."""
-    def change(p: dict[str, Any]) -> bool:
-        pairs = list(itertools.pairwise(_items(p)))
-        same = [(a, b) for a, b in pairs if _role(p, a) == _role(p, b)]
-        pair = _pick(rng, same) or _pick(rng, pairs)
-        if pair is None:
-            return False
-        a, b = pair
-        if _role(p, a) == _role(p, b):
-            a["numbers"] = printed_numbers(list(dict.fromkeys([*_expand(a["numbers"]), *_expand(b["numbers"])])))
-        a["last"] = b["last"]
-        p[_role(p, b)].remove(b)
-        return True
-    return _edited(plan, change)
+    pairs = list(itertools.pairwise(_items(p)))
+    pair = _pick(rng, [(a, b) for a, b in pairs if _role(p, a) == _role(p, b)]) or _pick(rng, pairs)
+    if pair is None:
+        return False
+    a, b = pair
+    if _role(p, a) == _role(p, b):
+        a["numbers"] = printed_numbers(list(dict.fromkeys([*_expand(a["numbers"]), *_expand(b["numbers"])])))
+    a["last"] = b["last"]
+    p[_role(p, b)].remove(b)
+    return True
 
 
-def _role(plan: dict[str, Any], item: dict[str, Any]) -> str:
-    return "questions" if any(item is q for q in plan["questions"]) else "answers"
-
-
-def _dropped(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _dropped(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """One item left out (an answer when the letter has answers)."""
-    def change(p: dict[str, Any]) -> bool:
-        if len(_items(p)) < 2:
-            return False
-        role = "answers" if p["answers"] else "questions"
-        p[role].remove(rng.choice(p[role]))
-        return True
-    return _edited(plan, change)
+    if len(_items(p)) < 2:
+        return False
+    role = "answers" if p["answers"] else "questions"
+    p[role].remove(rng.choice(p[role]))
+    return True
 
 
-def _collapsed(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _collapsed(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """Every grouped heading ("Vraag 4 en 5", "Antwoord vraag 4 t/m 15") read as its first number only."""
-    def change(p: dict[str, Any]) -> bool:
-        grouped = [it for it in _items(p) if len(_expand(it["numbers"])) > 1]
-        for it in grouped:
-            it["numbers"] = _expand(it["numbers"])[0]
-        return bool(grouped)
-    return _edited(plan, change)
+    grouped = [it for it in _items(p) if len(_expand(it["numbers"])) > 1]
+    for it in grouped:
+        it["numbers"] = _expand(it["numbers"])[0]
+    return bool(grouped)
 
 
-def _renumbered(*roles: str) -> Callable[[Layout, dict[str, Any], random.Random], Corrupted | None]:
-    def apply(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _renumbered(*roles: str) -> Change:
+    def change(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
         """The items of ``roles`` numbered 1..n in order, whatever the letter prints."""
-        def change(p: dict[str, Any]) -> bool:
-            before = json.dumps(p)
-            for role in roles:
-                for k, it in enumerate(p[role], start=1):
-                    it["numbers"] = str(k)
-            return json.dumps(p) != before
-        return _edited(plan, change)
-    return apply
+        before = json.dumps(p)
+        for role in roles:
+            for k, it in enumerate(p[role], start=1):
+                it["numbers"] = str(k)
+        return json.dumps(p) != before
+    return change
 
 
-def _invented_asker(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _invented_asker(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """An asker the letter does not name."""
     text = layout.document.text.casefold()
-    name = next(n for n in _INVENTED if n.casefold() not in text)
-    return _edited(plan, lambda p: bool(p["askers"].append({"name": name, "party": None, "role": None}) or True))
+    p["askers"].append({"name": next(n for n in _INVENTED if n.casefold() not in text), "party": None, "role": None})
+    return True
 
 
-def _day_off(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _day_off(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """A date a day off (the day after the printed one)."""
-    def change(p: dict[str, Any]) -> bool:
-        name = _pick(rng, [k for k in ("submitted_on", "received_on") if p[k]])
-        if name is None:
-            return False
+    name = _pick(rng, [k for k in ("submitted_on", "received_on") if p[k]])
+    if name is not None:
         p[name] = (dt.date.fromisoformat(p[name]) + dt.timedelta(days=1)).isoformat()
-        return True
-    return _edited(plan, change)
+    return name is not None
 
 
-def _swapped(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _swapped(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """The submitted and received dates swapped."""
-    def change(p: dict[str, Any]) -> bool:
-        if not p["submitted_on"] or not p["received_on"] or p["submitted_on"] == p["received_on"]:
-            return False
-        p["submitted_on"], p["received_on"] = p["received_on"], p["submitted_on"]
-        return True
-    return _edited(plan, change)
+    if not p["submitted_on"] or not p["received_on"] or p["submitted_on"] == p["received_on"]:
+        return False
+    p["submitted_on"], p["received_on"] = p["received_on"], p["submitted_on"]
+    return True
 
 
 def _printed_dates(text: str) -> list[str]:
@@ -426,91 +388,74 @@ def _printed_dates(text: str) -> list[str]:
     return [d.isoformat() for d in dict.fromkeys(out)]
 
 
-def _other_date(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _other_date(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """Another date the letter prints, taken as the date it was submitted (or received)."""
-    def change(p: dict[str, Any]) -> bool:
-        other = _pick(rng, [d for d in _printed_dates(layout.document.text)
-                            if d not in (p["submitted_on"], p["received_on"])])
-        if other is None:
-            return False
+    other = _pick(rng, [d for d in _printed_dates(layout.document.text) if d not in (p["submitted_on"],
+                                                                                    p["received_on"])])
+    if other is not None:
         p["submitted_on" if p["submitted_on"] or not p["received_on"] else "received_on"] = other
-        return True
-    return _edited(plan, change)
+    return other is not None
 
 
-def _other_reference(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _other_reference(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """Another case number the letter prints, taken as the letter's own."""
-    def change(p: dict[str, Any]) -> bool:
-        own = re.sub(r"\s", "", p["reference"] or "")
-        printed = dict.fromkeys(m.group(1) + "Z" + m.group(2) for m in _CASE.finditer(layout.document.text))
-        other = _pick(rng, [r for r in printed if r != own])
-        if other is None:
-            return False
+    own = re.sub(r"\s", "", p["reference"] or "")
+    printed = dict.fromkeys(m.group(1) + "Z" + m.group(2) for m in _CASE.finditer(layout.document.text))
+    other = _pick(rng, [r for r in printed if r != own])
+    if other is not None:
         p["reference"] = other
-        return True
-    return _edited(plan, change)
+    return other is not None
 
 
-def _respondent_asker(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _respondent_asker(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """The answering minister given as one of the members who asked."""
-    def change(p: dict[str, Any]) -> bool:
-        if not p["askers"]:
-            return False
-        asker = rng.choice(p["askers"])
+    asker = _pick(rng, p["askers"])
+    if asker is not None:
         p["respondents"] = [{"name": asker["name"], "party": asker["party"], "role": None}]
-        return True
-    return _edited(plan, change)
+    return asker is not None
 
 
-def _footnote_folded(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _footnote_folded(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """A footnote read as part of the item above it: left out of the footnotes, its lines in that item."""
-    def change(p: dict[str, Any]) -> bool:
-        fn = _pick(rng, [fn for fn in p["footnotes"] if any(it["first"] < fn["first"] for it in _items(p))])
-        if fn is None:
-            return False
-        above = [it for it in _items(p) if it["first"] < fn["first"]][-1]
-        above["last"] = max(above["last"], fn["last"])
-        p["footnotes"].remove(fn)
-        return True
-    return _edited(plan, change)
+    fn = _pick(rng, [fn for fn in p["footnotes"] if any(it["first"] < fn["first"] for it in _items(p))])
+    if fn is None:
+        return False
+    above = [it for it in _items(p) if it["first"] < fn["first"]][-1]
+    above["last"] = max(above["last"], fn["last"])
+    p["footnotes"].remove(fn)
+    return True
 
 
-def _footnote_dropped(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _footnote_dropped(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """A footnote left out of the plan."""
-    def change(p: dict[str, Any]) -> bool:
-        if not p["footnotes"]:
-            return False
-        p["footnotes"].remove(rng.choice(p["footnotes"]))
-        return True
-    return _edited(plan, change)
+    fn = _pick(rng, p["footnotes"])
+    if fn is not None:
+        p["footnotes"].remove(fn)
+    return fn is not None
 
 
-def _footnote_invented(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _footnote_invented(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """A line of an answer's own text taken for a footnote, under a marker the letter prints nowhere."""
-    def change(p: dict[str, Any]) -> bool:
-        it = _pick(rng, [it for it in p["answers"] if len(_text_lines(layout, it["first"], it["last"])) >= 2])
-        if it is None:
-            return False
-        line = _text_lines(layout, it["first"], it["last"])[-1]
-        marker = next((str(n) for n in range(9, 1000) if not re.search(rf"(?<!\d){n}(?!\d)", layout.document.text)),
-                      "999")
-        p["footnotes"] = sorted([*p["footnotes"], {"marker": marker, "first": line, "last": line}],
-                                key=lambda fn: fn["first"])
-        return True
-    return _edited(plan, change)
+    it = _pick(rng, [it for it in p["answers"] if len(_text_lines(layout, it["first"], it["last"])) >= 2])
+    if it is None:
+        return False
+    line = _text_lines(layout, it["first"], it["last"])[-1]
+    marker = next((str(n) for n in range(9, 1000) if not re.search(rf"(?<!\d){n}(?!\d)", layout.document.text)),
+                  "999")
+    p["footnotes"] = sorted([*p["footnotes"], {"marker": marker, "first": line, "last": line}],
+                            key=lambda fn: fn["first"])
+    return True
 
 
-def _kind_changed(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
+def _kind_changed(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
     """The letter's kind misread: answers as questions only, a notice or questions as answers."""
-    other = {"answers": "questions_only", "notice": "answers", "questions_only": "answers"}
-    return _edited(plan, lambda p: bool(p.update(kind=other[p["kind"]]) or True))
+    p["kind"] = {"answers": "questions_only", "notice": "answers", "questions_only": "answers"}[p["kind"]]
+    return True
 
 
-def _form(form: Form) -> Callable[[Layout, dict[str, Any], random.Random], Corrupted | None]:
-    def apply(layout: Layout, plan: dict[str, Any], rng: random.Random) -> Corrupted | None:
-        """The correct plan, sent in a broken form (the server plays it: model_server.NoisePlayer)."""
-        return Corrupted(plan, form)
-    return apply
+def _as_it_is(layout: Layout, p: dict[str, Any], rng: random.Random) -> bool:
+    """The plan unchanged (the control, and the broken forms, which send the correct plan)."""
+    return True
 
 
 _FOOTNOTES = ("footnotes_ok",)
@@ -519,7 +464,7 @@ _DATES = ("submitted_on_ok", "received_on_ok")
 #: Every class of model error the noisy-model bench plays, in the order of its table. ``none`` is the control:
 #: the correct plan, which should come through without a re-ask.
 CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in (
-    Corruption("none", ("askers_ok", "respondents_ok", "reference_ok", *_DATES), lambda _l, p, _r: Corrupted(p)),
+    Corruption("none", ("askers_ok", "respondents_ok", "reference_ok", *_DATES), _as_it_is),
     Corruption("grow", (), _grow),
     Corruption("shrink", (), _shrink),
     Corruption("jitter", (), _jitter),
@@ -542,9 +487,9 @@ CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in (
     Corruption("footnote-folded", _FOOTNOTES, _footnote_folded),
     Corruption("footnote-dropped", _FOOTNOTES, _footnote_dropped),
     Corruption("footnote-invented", _FOOTNOTES, _footnote_invented),
-    Corruption("invalid-json", (), _form("invalid-json")),
-    Corruption("cut-at-limit", (), _form("cut")),
-    Corruption("prose", (), _form("prose")),
+    Corruption("invalid-json", (), _as_it_is, "invalid-json"),
+    Corruption("cut-at-limit", (), _as_it_is, "cut"),
+    Corruption("prose", (), _as_it_is, "prose"),
     Corruption("kind-changed", (), _kind_changed),
 )}
 
@@ -553,7 +498,11 @@ def corrupt(layout: Layout, plan: dict[str, Any], name: str, seed: str) -> Corru
     """The answer of a model making error ``name`` on the letter of ``layout`` whose correct plan is ``plan``;
     None when that error cannot happen in this letter. ``seed`` (the letter's name) picks the item concerned,
     the same one on every run."""
-    return CORRUPTIONS[name].apply(layout, plan, random.Random(f"{seed}:{name}"))
+    corruption = CORRUPTIONS[name]
+    copy = json.loads(json.dumps(plan))
+    if not corruption.change(layout, copy, random.Random(f"{seed}:{name}")):
+        return None
+    return Corrupted(copy, corruption.form)
 
 
 def score_letter(gold: dict[str, Any], pred: dict[str, Any]) -> dict[str, Any]:
