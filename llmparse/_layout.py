@@ -157,6 +157,22 @@ _FOOTER = re.compile(
     r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’']s-Gravenhage\s*\d{4}\s*)?"
     r"(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*(?:Aanhangsel|Vragen)(?:\s?(\d{1,3}))?"
 )
+# A Word letterhead's sidebar and address block: directorate, street, postcode, Postbus, website, phone and
+# fax, field labels standing alone, the reply instruction, the return address and the addressee.
+_SIDEBAR = (
+    r"(?:Directoraat-[Gg]eneraal|Directie|Afdeling|Programmadirectie)\s[^.?!]{0,80}"
+    r"|[A-Z][\w’'-]*(?:straat|markt|plein|weg|laan|kade|gracht|hof|singel|park)\s+\d{1,4}[a-zA-Z]?"
+    r"|Postbus\s+\d{1,6}(?:\s+\d{4}\s?[A-Z]{2}\s+[\w’' -]{2,30})?"
+    r"|\d{4}\s?[A-Z]{2}\s+[A-Z][\w’' -]{1,30}"  # postcode and town
+    r"|(?:www\.)?(?:rijksoverheid|overheid|government)\.nl\S*|www\.[\w.-]+\.nl(?:/\S*)?"
+    r"|[TF]\s+(?:\+31\s?)?0?\d{2,3}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}"
+    r"|(?:Contactpersoon|Projectnaam|Inlichtingen|Onze\s+referentie|Bijlagen?(?:\(n\))?|Uw\s+brief(?:\s+van)?"
+    r"|Onderwerp|Betreft|Den\s+Haag|Kamer\s+der\s+Staten-Generaal|[-–])"
+    r"|Bij\s+beantwoording\s+(?:de\s+)?datum\s+en\s+(?:ons\s+)?kenmerk\s+vermelden\b.*"
+    r"|Wilt\s+u\s+slechts\s+één\s+zaak\s+in\s+uw\s+brief\s+behandelen\.?"
+    r"|>?\s*Retouradres\b.{0,80}"
+    r"|Aan\s+de\s+[Vv]oorzitter\s+van\s+de\s+(?:Tweede|Eerste)\s+Kamer(?:\s+der\s+Staten-Generaal)?"
+)
 _FURNITURE_LINE = re.compile(
     r"(?:a?h[- ](?:tk|ek)[- ]\d{8}[- ]\d{1,5}"  # publication id, also mangled as "h tk 20232024 387"
     r"|kv-tk-\d{4}Z\d{5}"  # the id of a questions document
@@ -166,6 +182,7 @@ _FURNITURE_LINE = re.compile(
     r"|Pagina\s+\d+\s+van\s+\d+"  # a ministry letter's running header
     r"|(?:Datum|Kenmerk|Ons\s+kenmerk|Uw\s+kenmerk|Onze\s+referentie|Uw\s+referentie|Referentie)"
     r"(?:\s+\S.{0,40})?"  # its labels, alone or with their short value
+    rf"|{_SIDEBAR}"
     r")\s*"
 )
 _ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar|-{3,}\s*$|Pagina\s+\d+\s+van\s+\d+")

@@ -48,9 +48,18 @@ _PERSON_WITH_TITLE = re.compile(
     rf"(?P<title>{_TITLE})\s+(?P<name>(?:[^\W\d_]|['’.\- –])+?)\s*\((?P<dept>[^()]*(?:\([^()]*\))?[^()]*)\)?",
 )
 _ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>[^,.;()]+)")
+# The subject follows "over" (or "inzake") in the clause that names the questions: the title line, a cover
+# sentence, an Onderwerp/Betreft field. It ends at the date or case number in brackets, at the end of the
+# sentence, at a paragraph gap, or where the cover sentence goes on ("... worden beantwoord zoals ...").
 _SUBJECT = re.compile(
-    r"\bover\s+(?P<s>.+?)(?:\s*\(ingezonden|\.(?=\s+[A-Z]|\s*$)|\s*Antwoord van|\s*Mededeling van|$)", re.DOTALL
+    r"\b(?:over|inzake)\s+(?P<s>.+?)(?:\s*\(ingezonden|\s*\(\s*(?:19|20)\d{2}\s?Z\s?\d{5}\s*\)"
+    r"|\s+(?:worden|zijn|zullen|kunnen)\s+(?:niet\s+|nog\s+niet\s+)?(?:beantwoord|binnen|hierbij)\b"
+    r"|\s+(?:treft\s+u\s+)?hierbij\s+aan\b|\s*,\s*(?:treft|bied|zend|ontvangt)\b"
+    r"|\.(?=\s+[A-Z]|\s*$)|\s*Antwoord van|\s*Mededeling van|\n\n|$)",
+    re.DOTALL,
 )
+# What a subject's "over" must follow in its paragraph: the questions (vragen, Kamervragen), or a field label.
+_SUBJECT_CONTEXT = re.compile(r"(?i:vragen|vraag|kamervragen|statenvragen|raadsvragen)|Betreft|Onderwerp")
 _QUOTED = re.compile(r"(?:het|de)\s+(?:bericht|berichten|artikel|uitzending)\s+[«‘'\"“](.+)[»’'\"”]$")
 _SIGN_NAME = re.compile(
     r"(?:[A-Z][a-z]*\.?\s*)+(?:[A-Z]\.\s*)*(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)"
@@ -176,14 +185,43 @@ def _signature_name(layout: Layout, front_end: int) -> str | None:
     return None
 
 
+def _front(layout: Layout, front_end: int) -> str:
+    """The body lines before ``front_end``, one per line; furniture between two leaves a gap (an empty line),
+    so a field ends where the letterhead's sidebar cuts it off. Blank lines leave none: PDF text often has a
+    blank line between every two printed lines."""
+    parts: list[str] = []
+    gap = False
+    for info in layout.lines:
+        if info.end > front_end and info.role is Role.BODY:
+            break
+        if info.role is not Role.BODY:
+            gap = gap or (bool(parts) and info.role is Role.FURNITURE)
+            continue
+        if gap:
+            parts.append("")
+        parts.append(layout.document.text[info.start : info.end])
+        gap = False
+    return "\n".join(parts)
+
+
+def _subject(search: str) -> str | None:
+    """The first "over ..." clause whose paragraph names the questions before it (not "informeert ... over")."""
+    for m in _SUBJECT.finditer(search):
+        para_start = max(search.rfind("\n\n", 0, m.start()) + 1, m.start() - 1000)
+        if not _SUBJECT_CONTEXT.search(search, para_start, m.start()):
+            continue
+        subject = _collapse(m.group("s")).rstrip(".")
+        if q := _QUOTED.match(subject):
+            subject = q.group(1)
+        if subject:
+            return subject
+    return None
+
+
 def read_metadata(layout: Layout, *, front_end: int, notice: tuple[int, int] | None) -> Metadata:
     """Read the metadata of a letter whose first item starts at offset ``front_end``."""
     text = layout.document.text
-    front = "\n".join(
-        layout.content(i)
-        for i, info in enumerate(layout.lines)
-        if info.role is Role.BODY and info.end <= front_end
-    )
+    front = _front(layout, front_end)
     notice_text = text[notice[0] : notice[1]] if notice else ""
     search = front + "\n" + notice_text
     pub = _PUBLICATION.search(text)
@@ -201,12 +239,7 @@ def read_metadata(layout: Layout, *, front_end: int, notice: tuple[int, int] | N
             submitted = parse_dutch_date(m.group(1), m.group(2), str(year))
             if submitted and received and submitted > received:
                 submitted = parse_dutch_date(m.group(1), m.group(2), str(year - 1))
-    subject = None
-    if m := _SUBJECT.search(search):
-        subject = _collapse(m.group("s")).rstrip(".")
-        if q := _QUOTED.match(subject):
-            subject = q.group(1)
-        subject = subject or None
+    subject = _subject(search)
     return Metadata(
         publication_id=publication_id,
         reference=reference,
