@@ -119,8 +119,9 @@ class Layout:
     def cut(self, start: int, end: int, *, role: Role = Role.BODY) -> str:
         """The text of ``[start, end)`` as a reader sees it: body lines only, whitespace collapsed.
 
-        Only lines of ``role`` count (footnote lines when cutting a footnote), so furniture and footnote
-        bodies inside an item's range are left out; a blank line between two body lines
+        Only lines of ``role`` count (footnote lines when cutting a footnote, and the footnote text a body
+        line carries past its content's end), so furniture and footnote bodies inside an item's range are
+        left out; a blank line between two body lines
         becomes one newline (a paragraph break); other whitespace runs become one space.
         """
         text = self.document.text
@@ -136,9 +137,12 @@ class Layout:
             if info.role is Role.BLANK:
                 gap = bool(parts)
                 continue
-            if info.role is not role:
+            if info.role is role:
+                s, e = max(start, info.start), min(end, info.end)
+            elif role is Role.FOOTNOTE and info.role is Role.BODY:  # a footnote run onto a paragraph's end
+                s, e = max(start, info.end), min(end, self.document.lines[i].end)
+            else:
                 continue
-            s, e = max(start, info.start), min(end, info.end)
             piece = _WS.sub(" ", text[s:e]).strip()
             if not piece:
                 continue
@@ -257,6 +261,7 @@ _TABLE_ROW = re.compile(r"(?:\d[\d.,]*\s+){2,}\d[\d.,]*\s*$")
 _FOOTNOTE_START = re.compile(r"[A-Z0-9«“\"'‘(\[]|https?:|www\.")
 _COMPLETE = re.compile(r"[.?!)\]»”\"'/\d]$")
 _RESUME = re.compile(r"[a-zà-ÿ](?!ttps?:|ww\.)")
+_OPENING = r"[A-Z«“\"'‘(]|https?:|www\."
 
 
 def _marker(content: str, expected: int) -> tuple[int, int] | None:
@@ -283,6 +288,31 @@ def _marker(content: str, expected: int) -> tuple[int, int] | None:
     return None
 
 
+def _inline_marker(value: int) -> re.Pattern[str]:
+    """Marker ``value`` inside a footnote line: bracketed anywhere, or bare after a sentence's end."""
+    return re.compile(rf"\[\s*{value}\s*\]\s*|(?<=[.?!»”\"')])\s+{value}\s+(?={_OPENING})")
+
+
+def _tail_marker(value: int) -> re.Pattern[str]:
+    """Marker ``value`` set off by a space after a sentence's end, opening a footnote's text."""
+    return re.compile(rf"(?<=[.?!»”\"')])[ \t]+{value}[ \t]+(?={_OPENING})")
+
+
+@dataclass(slots=True)
+class _Found:
+    """A footnote the finder found: its lines, marker, and offsets where it starts or ends inside a line.
+
+    ``inline`` marks a tail of a body line (the line stays body; only ``[start, end)`` is the footnote).
+    """
+
+    first: int
+    last: int
+    value: int
+    start: int | None = None
+    end: int | None = None
+    inline: bool = False
+
+
 def _has_words(text: str) -> bool:
     return re.search(r"[A-Za-zÀ-ÿ]{2}", text) is not None
 
@@ -296,7 +326,7 @@ class _FootnoteFinder:
         self.expected = 1
         # "*" footnotes count only when the body cites them ("leveren?*"); a line opening "* " is a bullet
         self.stars = {len(m.group(1)) for m in _STAR_CITATION.finditer(doc.text)}
-        self.blocks: list[tuple[int, int, int]] = []  # (first line, last line, marker) of each footnote
+        self.blocks: list[_Found] = []
 
     def content(self, i: int) -> str:
         return self.doc.text[self.lines[i].start : self.lines[i].end]
@@ -342,19 +372,62 @@ class _FootnoteFinder:
         return best
 
     def take(self, region: list[int], k: int, stop: int, *, advance: bool = True) -> None:
-        """Record the block of ``region[k:stop]`` and (normally) advance the expected marker."""
+        """Record the block of ``region[k:stop]`` and (normally) advance the expected marker.
+
+        A footnote starts at each line opening with the next marker, and also inside a line where an
+        extractor ran two footnotes together ("...politie[3] https://...", "...2009. 2 Dossier ...").
+        """
         block = region[k:stop]
         value = self.marker(block[0], self.expected) or self.expected
-        first = prev = block[0]
-        for i in block[1:]:
-            nxt = self.marker(i, value + 1)
-            if nxt == value + 1:
-                self.blocks.append((first, prev, value))
-                first, value = i, nxt
-            prev = i
-        self.blocks.append((first, block[-1], value))
+        current = _Found(block[0], block[0], value)
+        for n, i in enumerate(block):
+            if n:
+                nxt = self.marker(i, value + 1)
+                if nxt == value + 1:
+                    self.blocks.append(current)
+                    current = _Found(i, i, nxt)
+                    value = nxt
+            current.last = i
+            info = self.lines[i]
+            pos = info.start
+            while m := _inline_marker(value + 1).search(self.doc.text, pos + 1, info.end):
+                current.end = m.start()
+                self.blocks.append(current)
+                value += 1
+                current = _Found(i, i, value, start=m.end())
+                pos = m.end()
+        self.blocks.append(current)
         if advance:
             self.expected = value + 1
+
+    def inline_tail(self, i: int) -> bool:
+        """Footnote bodies run onto the end of a paragraph's last line ("... Online? 1 De Telegraaf, ...").
+
+        Text split into paragraphs (the official XML's) puts each footnote's text right after the sentence
+        that cites it, set off by a space. The tail counts only at a paragraph's end, opening with the next
+        marker in sequence after a sentence end, followed by a footnote's opening (a capital, a link).
+        The line keeps its role; its content ends before the tail.
+        """
+        nxt = i + 1
+        if nxt < len(self.lines) and self.lines[nxt].role is Role.BODY:
+            return False
+        info = self.lines[i]
+        m = _tail_marker(self.expected).search(self.doc.text, info.start + 1, info.end)
+        if m is None or not _has_words(self.doc.text[m.end() : info.end]):
+            return False
+        value = self.expected
+        current = _Found(i, i, value, start=m.end(), inline=True)
+        pos = m.end()
+        while nm := _inline_marker(value + 1).search(self.doc.text, pos, info.end):
+            current.end = nm.start()
+            self.blocks.append(current)
+            value += 1
+            current = _Found(i, i, value, start=nm.end(), inline=True)
+            pos = nm.end()
+        self.blocks.append(current)
+        self.expected = value + 1
+        self.lines[i] = LineInfo(Role.BODY, info.start, m.start(), info.heading)
+        return True
 
     def words_after(self, region: list[int], k: int, stop: int) -> bool:
         value = self.marker(region[k], self.expected) or 0
@@ -378,6 +451,7 @@ class _FootnoteFinder:
                 self.take(region, k, stop, advance=False)
                 k = stop
             else:
+                self.inline_tail(region[k])
                 k += 1
         if bottom_from is not None:
             self.take(region, bottom_from, len(region))
@@ -537,6 +611,12 @@ def _running_header(doc: Document, lines: list[LineInfo]) -> None:
             lines[i] = LineInfo(Role.FURNITURE, lines[i].start, lines[i].end)
 
 
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
 def read_layout(doc: Document) -> Layout:
     """Mark every line of ``doc`` and find its footnote blocks."""
     lines = _classify(doc)
@@ -545,17 +625,27 @@ def read_layout(doc: Document) -> Layout:
     for region in _regions(doc, lines):
         finder.region(region)
     blocks: list[FootnoteBlock] = []
-    for first, last, value in finder.blocks:
-        found = _marker(doc.text[lines[first].start : lines[first].end], value)
-        start = lines[first].start + (found[1] if found else 0)
+    for found_block in finder.blocks:
+        first, last, value = found_block.first, found_block.last, found_block.value
+        if found_block.inline:  # a tail of a body line: the content ends before it, the raw line holds it
+            end = found_block.end if found_block.end is not None else doc.lines[last].end
+            start = found_block.start if found_block.start is not None else lines[first].end
+            blocks.append(FootnoteBlock(str(value), start, _rstrip(doc.text, start, end), first, last))
+            continue
+        if found_block.start is not None:
+            start = found_block.start
+        else:
+            found = _marker(doc.text[lines[first].start : lines[first].end], value)
+            start = lines[first].start + (found[1] if found else 0)
         while start < lines[first].end and doc.text[start].isspace():
             start += 1
         if start >= lines[first].end:  # the marker stands alone; the text starts on a later line
-            nxt = next((j for j in range(first + 1, last + 1) if lines[j].role is Role.BODY), None)
+            nxt = next((j for j in range(first + 1, last + 1) if lines[j].role in (Role.BODY, Role.FOOTNOTE)), None)
             start = lines[nxt].start if nxt is not None else lines[first].end
         opening = doc.text[lines[first].start : lines[first].end]
-        marker = opening[: len(opening) - len(opening.lstrip("*"))] or str(value)
-        blocks.append(FootnoteBlock(marker, start, max(start, lines[last].end), first, last))
+        marker = opening[: len(opening) - len(opening.lstrip("*"))] if found_block.start is None else ""
+        end = _rstrip(doc.text, start, found_block.end) if found_block.end is not None else lines[last].end
+        blocks.append(FootnoteBlock(marker or str(value), start, max(start, end), first, last))
         for j in range(first, last + 1):
             if lines[j].role is Role.BODY:
                 lines[j] = LineInfo(Role.FOOTNOTE, lines[j].start, lines[j].end)

@@ -120,6 +120,9 @@ def plan_from_gold(layout: Layout, gold: dict[str, Any]) -> dict[str, Any]:
                      None)
         if block is not None:
             unused.remove(block)
+            opening = doc.text[layout.lines[block.first_line].start : block.start]
+            if any(ch.isalpha() for ch in opening):
+                continue  # it starts inside a line of text: a plan of whole lines cannot point at it
             footnotes.append({"marker": fn["marker"], "first": block.first_line + 1, "last": block.last_line + 1})
             continue
         found = finder.find(fn["start"], pos)
