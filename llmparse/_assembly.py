@@ -24,6 +24,8 @@ def _citation(marker: str) -> re.Pattern[str]:
         rf"|(?<=[A-Za-zÀ-ÿ.?!»”’'\")]){m}(?![\d])"  # glued: "asielzoekers.1", "halen?1"
         rf"|(?m:^[ \t]*(?:\d{{1,3}}[ \t]*(?:,|en)[ \t]*)*{m}(?:[ \t]*(?:,|en)[ \t]*\d{{1,3}})*[ \t]*$)"  # own line
         rf"|(?m:^[ \t]*{m}(?=[ \t.]))"  # a marker that landed at a line start
+        rf"|(?<=[?!.»”’\")])[ \t]+{m}(?=[ \t]*$|[ \t]+[A-Z«“‘])",  # set off by a space: "ombudsman? 1 Hoeveel"
+        re.MULTILINE,
     )
 
 
@@ -41,13 +43,21 @@ def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[Planned
                 continue
             if item.start > fn.start:
                 break
-            m = pattern.search(text, max(item.start, floor), item.end)
+            m = next((m for m in pattern.finditer(text, max(item.start, floor), item.end) if _in_body(layout, m)),
+                     None)
             if m:
                 cited[k].append(fn.marker)
                 floor = m.end()
                 first = k
                 break
     return cited
+
+
+def _in_body(layout: Layout, match: re.Match[str]) -> bool:
+    """The citation stands in a body line's content, not in a footnote's own marker line or text."""
+    pos = match.end() - 1
+    info = layout.lines[layout.document.line_at(pos)]
+    return info.role is Role.BODY and info.start <= pos < info.end
 
 
 def assemble(layout: Layout, plan: Plan) -> Letter:

@@ -147,13 +147,15 @@ class Layout:
             if not piece:
                 continue
             if parts:
-                parts.append("\n" if gap else " ")
+                parts.append("\n" if gap else "" if _BROKEN_URL.search(parts[-1]) else " ")
             parts.append(piece)
             gap = False
         return "".join(parts)
 
 
 _WS = re.compile(r"\s+")
+# A link broken at a line end after one of its separators ("https://www.example.nl/publicaties/" + "rapport.pdf").
+_BROKEN_URL = re.compile(r"(?:https?://|www\.)\S*[/_=&?#~-]$")
 
 # --- page furniture -------------------------------------------------------------------------------------
 

@@ -47,7 +47,10 @@ _ANSWERED_BY = re.compile(
 _PERSON_WITH_TITLE = re.compile(
     rf"(?P<title>{_TITLE})\s+(?P<name>(?:[^\W\d_]|['’.\- –])+?)\s*\((?P<dept>[^()]*(?:\([^()]*\))?[^()]*)\)?",
 )
-_ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>[^,.;()]+)")
+# A ministry's name: capitalised words joined by spaces, commas and "en" ("Landbouw, Visserij, Voedselzekerheid en
+# Natuur"); it ends at a lowercase word ("op vragen", "mede namens"), a full stop or an initial.
+_DEPARTMENT = r"[A-ZÀ-Ý][\w’'-]+(?:(?:\s*,\s*|\s+en\s+|\s+)[A-ZÀ-Ý][\w’'-]+)*"
+_ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>{_DEPARTMENT})")
 # The subject follows "over" (or "inzake") in the clause that names the questions: the title line, a cover
 # sentence, an Onderwerp/Betreft field. It ends at the date or case number in brackets, at the end of the
 # sentence, at a paragraph gap, or where the cover sentence goes on ("... worden beantwoord zoals ...").
