@@ -197,7 +197,7 @@ _PAGE_NUMBER = re.compile(r"\d{1,3}")
 # --- headings -------------------------------------------------------------------------------------------
 
 _NUM = r"\d{1,5}[a-z]?"
-_SEP = r"(?:\s*(?:,|&|/|\ben\b|t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*|\s+)"
+_SEP = r"(?:\s*(?:,\s*en\b|,|&|/|\ben\b|t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*|\s+)"
 _LIST = rf"{_NUM}(?:{_SEP}{_NUM})*"
 _DECOR = r"[#*_>\s]*"
 _QUESTION = re.compile(

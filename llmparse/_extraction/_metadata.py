@@ -116,13 +116,11 @@ def _askers(front: str) -> tuple[Person, ...]:
         if party is None:
             pending.extend(split)
             continue
-        *before, last = split or [""]
-        pending.extend(before)
+        # "A en B (P)": the party closes the names joined by "en" before it, so both get it
         for n in pending:
             people.append(Person(name=_split_glued(n), party=None))
         pending = []
-        if last:
-            people.append(Person(name=_split_glued(last), party=_collapse(party) or None))
+        people.extend(Person(name=_split_glued(n), party=_collapse(party) or None) for n in split)
     for n in pending:
         if re.search(r"[A-Z]", n):
             people.append(Person(name=_split_glued(n), party=None))
@@ -142,10 +140,11 @@ def _role(title: str, dept: str, front: str) -> str:
     return f"{title} {prep} {dept}" if dept else title
 
 
-def _respondents(front: str, signature_name: str | None) -> tuple[Person, ...]:
+def _respondents(front: str, signer: tuple[str | None, str | None]) -> tuple[Person, ...]:
+    signature_name, signature_role = signer
     m = _ANSWERED_BY.search(front)
     if not m:
-        return (Person(name=signature_name),) if signature_name else ()
+        return (Person(name=signature_name, role=signature_role),) if signature_name else ()
     who = _collapse(m.group("who"))
     who = re.split(r",?\s*mede\s+namens\b", who)[0]
     people: list[Person] = []
@@ -163,8 +162,9 @@ def _respondents(front: str, signature_name: str | None) -> tuple[Person, ...]:
     return ()
 
 
-def _signature_name(layout: Layout, front_end: int) -> str | None:
-    """The surname in a ministry letter's signature ("Sigrid A. M. Kaag" -> "Kaag")."""
+def _signature_name(layout: Layout, front_end: int) -> tuple[str | None, str | None]:
+    """The surname in a ministry letter's signature ("Sigrid A. M. Kaag" -> "Kaag") and the office above it
+    ("De Minister van Financiën," -> "Minister van Financiën"), or None for what is not printed."""
     lines = [i for i, info in enumerate(layout.lines) if info.role is Role.BODY]
     for k, i in enumerate(lines):
         content = layout.content(i)
@@ -176,7 +176,8 @@ def _signature_name(layout: Layout, front_end: int) -> str | None:
                 continue
             m = _SIGN_NAME.fullmatch(cand)
             if m and len(cand) < 50:
-                return _cap(m.group("last"))
+                role = _collapse(content).rstrip(" ,")
+                return _cap(m.group("last")), role[3:4].upper() + role[4:]
         break
     # A converted Word letter may keep only the signed name ("D.M. van Weel") above the title.
     for i in lines:
@@ -184,8 +185,8 @@ def _signature_name(layout: Layout, front_end: int) -> str | None:
             break
         m = _INITIALS_NAME.fullmatch(layout.content(i))
         if m:
-            return _cap(m.group("last"))
-    return None
+            return _cap(m.group("last")), None
+    return None, None
 
 
 def _front(layout: Layout, front_end: int) -> str:

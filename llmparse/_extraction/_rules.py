@@ -35,6 +35,19 @@ _SIGNATURE = re.compile(
 )
 
 
+# A closing formula after the last answer: it and everything after it (signature, annex, contact list) is no
+# answer text. Ministries close with a wish or a greeting; councils sign as a body ("Namens het college ...").
+_CLOSING_FORMULA = re.compile(
+    r"(?:Ik\s+(?:verwacht|vertrouw|hoop)\s+u\s+(?:hiermee|hierbij|hiermede|met\s+deze\s+\w+)\s+(?:voldoende\s+)?"
+    r"(?:te\s+hebben\s+)?(?:geïnformeerd|ingelicht)"
+    r"|Met\s+vriendelijke\s+groet(?:en)?|Hoogachtend|Namens\s+(?:het\s+college|het\s+dagelijks\s+bestuur|"
+    r"[Gg]edeputeerde\s+[Ss]taten|[Bb]urgemeester\s+en\s+wethouders)"
+    r"|(?:Het\s+college\s+van\s+)?[Bb]urgemeester\s+en\s+wethouders\s+van\s+[A-Z][^.?!]{0,60}"
+    r"|(?:Het\s+)?[Dd]agelijks\s+bestuur\s+van\s+[^.?!]{0,80}|Gedeputeerde\s+Staten\s+van\s+[A-Z][^.?!]{0,40})"
+    r"[.,]?\s*"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Boundary:
     line: int
@@ -117,7 +130,10 @@ def _rising_run(stretch: list[tuple[int, Heading]], expected: int) -> list[tuple
 
 
 def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
-    """A signature block after the last answer ends that answer.
+    """A closing formula or a signature block after the last answer ends that answer.
+
+    A closing formula ("Ik verwacht u hiermee voldoende te hebben geïnformeerd.", "Hoogachtend,", "Namens het
+    college ...") is never answer text, so it ends the answer whatever follows it.
 
     "De minister van ..." also opens sentences inside answers, so the line counts only when what follows it
     to the end of the letter is a signature's few short lines (a name, a placeholder), never more text.
@@ -126,6 +142,10 @@ def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
     if not items:
         return []
     body = [i for i in range(items[-1].line + 1, len(layout.lines)) if layout.lines[i].role is Role.BODY]
+    for i in body:
+        if _CLOSING_FORMULA.fullmatch(layout.content(i)):
+            info = layout.lines[i]
+            return [_Boundary(i, "closing", Heading("closing", (), info.start, info.end))]
     for k, i in enumerate(body):
         if not _SIGNATURE.fullmatch(layout.content(i)):
             continue
