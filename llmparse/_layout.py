@@ -187,7 +187,7 @@ _FURNITURE_LINE = re.compile(
     r"|-{3,}"  # a markdown converter's page rule
     r"|Pagina\s+\d+\s+van\s+\d+"  # a ministry letter's running header
     r"|(?:Datum|Kenmerk|Ons\s+kenmerk|Uw\s+kenmerk|Onze\s+referentie|Uw\s+referentie|Referentie)"
-    r"(?:\s+\S.{0,40})?"  # its labels, alone or with their short value
+    r"(?:\s*:?\s+\S.{0,40}|\s*:)?"  # its labels, alone or with their short value
     rf"|{_SIDEBAR}"
     r")\s*"
 )

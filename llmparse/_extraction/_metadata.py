@@ -33,8 +33,15 @@ _REFERENCE = re.compile(r"\b(20\d{2}|19\d{2})\s?Z\s?(\d{5})\b")
 _PUBLICATION = re.compile(r"\b(?:ah|h)[- ](tk|ek)[- ](\d{8})[- ](\d{1,5})\b")
 
 _TITLE = r"(?:[Mm]inister-[Pp]resident|[Mm]inister|[Ss]taatssecretaris)"
+# Members of parliament (lid, leden) and of councils: raadslid, Statenlid, "het lid van de stadsdeelcommissie".
+_MEMBER = (
+    r"(?:(?:lid|leden|raadslid|raadsleden|[Ss]tatenlid|[Ss]tatenleden|commissielid|commissieleden)\s+"
+    r"(?:van\s+de\s+(?:stadsdeelcommissie|deelraad|bestuurscommissie|gemeenteraad|raad|[Pp]rovinciale\s+[Ss]taten)"
+    r"(?:\s+[A-Z][\w-]+)?\s+)?)"
+)
 _ASKERS = re.compile(
-    r"(?:(?:[Vv]ragen|[Vv]raag|Kamervragen)\s+(?:van\s+(?:het\s+|de\s+)?(?:(?:lid|leden)\s+)?|(?:lid|leden)\s+)"
+    r"(?:(?:[Vv]ragen|[Vv]raag|Kamervragen|[Ss]tatenvragen|[Rr]aadsvragen)\s+"
+    rf"(?:van\s+(?:het\s+|de\s+)?{_MEMBER}?|{_MEMBER})"
     r"|(?:hebben|heeft)\s+(?:het\s+lid|de\s+leden)\s+)"
     r"(?!der\b)(?P<who>.*?)(?=\s+(?:aan\s+de|aan\s+het|over\s|inzake\s|ter\s+zake|naar\s|schriftelijke)|\(ingezonden|$)",
     re.DOTALL,
@@ -90,7 +97,9 @@ def _cap(name: str) -> str:
 
 
 def _split_glued(name: str) -> str:
-    # PDF text sometimes loses the space between first name and surname ("DaniëlleJansen").
+    # PDF text sometimes loses the space between first name and surname ("DaniëlleJansen"); council letters
+    # print initials before the surname ("J. Kuiper"), which the name as printed in parliament leaves out.
+    name = re.sub(r"^(?:[A-Z]\.\s*)+(?=\S)", "", name)
     return re.sub(r"(?<=[a-zà-ÿ]{3})(?=[A-Z][a-zà-ÿ])", " ", name)
 
 
@@ -100,6 +109,7 @@ def _askers(front: str) -> tuple[Person, ...]:
         return ()
     who = _collapse(m.group("who"))
     who = re.sub(r"^(?:lid|leden)\s+", "", who)
+    who = re.sub(r"\b(?:mevrouw|mevr\.|mw\.|de\s+heer|dhr\.)\s+", "", who)  # forms of address
     people: list[Person] = []
     pending: list[str] = []
     # "A (P1), B en C (beiden P2)": a party in brackets closes the names before it.
@@ -222,6 +232,35 @@ def _subject(search: str) -> str | None:
     return None
 
 
+# A council's signing official: "de secretaris,", "De burgemeester,", "de wethouder van Sport,", "de voorzitter".
+_OFFICE = re.compile(
+    r"(?:[Dd]e\s+)?(?P<office>(?:loco-)?[Bb]urgemeester|(?:gemeente)?[Ss]ecretaris|[Vv]oorzitter|[Gg]riffier"
+    r"|(?:[Ww]ethouder|[Gg]edeputeerde(?!\s+[Ss]taten)|[Pp]ortefeuillehouder)(?:\s+(?:van|voor)?\s*[^,.;]{2,60})?)\s*,?"
+)
+
+
+_ACADEMIC = re.compile(r"^(?:(?:drs|dr|mr|ir|ing|prof|mw|dhr)\.\s*)+")
+
+
+def _council_signers(layout: Layout) -> tuple[Person, ...]:
+    """The officials who sign a council's letter at its end, each with the office printed above the name."""
+    body = [i for i, info in enumerate(layout.lines) if info.role is Role.BODY][-24:]
+    people: list[Person] = []
+    for k, i in enumerate(body):
+        m = _OFFICE.fullmatch(layout.content(i))
+        if not m:
+            continue
+        for j in body[k + 1 : k + 3]:
+            cand = _ACADEMIC.sub("", layout.content(j))
+            if _OFFICE.fullmatch(cand):
+                break  # the next office: this one signed without a name
+            name = _SIGN_NAME.fullmatch(cand)
+            if name and len(cand) < 50:
+                people.append(Person(name=_cap(name.group("last")), role=_collapse(m.group("office"))))
+                break
+    return tuple(people)
+
+
 def read_metadata(layout: Layout, *, front_end: int, notice: tuple[int, int] | None) -> Metadata:
     """Read the metadata of a letter whose first item starts at offset ``front_end``."""
     text = layout.document.text
@@ -249,7 +288,7 @@ def read_metadata(layout: Layout, *, front_end: int, notice: tuple[int, int] | N
         reference=reference,
         subject=subject,
         askers=_askers(search),
-        respondents=_respondents(search, _signature_name(layout, front_end)),
+        respondents=_respondents(search, _signature_name(layout, front_end)) or _council_signers(layout),
         submitted_on=submitted,
         received_on=received,
     )

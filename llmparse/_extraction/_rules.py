@@ -31,7 +31,8 @@ _NOTICE_WORDS = re.compile(
 _INITIALS_ONLY = re.compile(r"(?:[A-Z]\.\s*)+[\w’' -]{0,40}")
 # A signature: "De Minister van ...," or "de staatssecretaris van ..." alone on a line ends the last item.
 _SIGNATURE = re.compile(
-    r"(?:De|de)\s+(?:Minister|minister|Staatssecretaris|staatssecretaris)\b[^.?!]{0,120},?\s*$"
+    r"(?:De|de)\s+(?:[Mm]inister|[Ss]taatssecretaris|[Ww]ethouder|[Bb]urgemeester|[Gg]edeputeerde|[Vv]oorzitter"
+    r"|[Ss]ecretaris)\b[^.?!]{0,120},?\s*$"
 )
 
 
@@ -301,14 +302,21 @@ def _unlabelled(layout: Layout) -> tuple[list[PlannedItem], tuple[int, int] | No
     return items, notice
 
 
+# A letter that replies, though it heads no answer: council letters print each answer under its question.
+_REPLY = re.compile(
+    r"\b[Bb]eantwoording\b|\bHoogachtend\b|Met\s+vriendelijke\s+groet|Namens\s+het\s+(?:college|dagelijks\s+bestuur)"
+    r"|[Bb]urgemeester\s+en\s+wethouders\s+van\b|Gedeputeerde\s+Staten\s+van\b"
+)
+
+
 def _recover_headingless_answers(layout: Layout, items: list[PlannedItem]) -> list[PlannedItem]:
     """Split off an answer printed under its question without any heading.
 
-    In an answer letter, a question whose number no answer covers, and whose text runs on past its last
-    question mark into a new paragraph that asks nothing, holds its own answer: that rest becomes the
-    answer (without a heading, so the checks report it).
+    In an answer letter (one with answer headings, or one that says it replies), a question whose number no
+    answer covers, and whose text runs on past its last question mark into a new paragraph that asks nothing,
+    holds its own answer: that rest becomes the answer (without a heading, so the checks report it).
     """
-    if not any(it.role == "answer" for it in items):
+    if not any(it.role == "answer" for it in items) and not _REPLY.search(layout.document.text):
         return items
     answered = {n for it in items if it.role == "answer" for n in it.numbers}
     out: list[PlannedItem] = []
