@@ -186,6 +186,7 @@ _FURNITURE_LINE = re.compile(
     r"|[’']s-Gravenhage\s*\d{4}"
     r"|-{3,}"  # a markdown converter's page rule
     r"|Pagina\s+\d+\s+van\s+\d+"  # a ministry letter's running header
+    r"|[-–]\s*\d{1,3}\s*[-–]|[|~¦•·]{1,3}"  # a page number "- 2 -", a scan's stray marks
     r"|(?:Datum|Kenmerk|Ons\s+kenmerk|Uw\s+kenmerk|Onze\s+referentie|Uw\s+referentie|Referentie)"
     r"(?:\s*:?\s+\S.{0,40}|\s*:)?"  # its labels, alone or with their short value
     rf"|{_SIDEBAR}"
