@@ -14,7 +14,8 @@ import bisect
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Container
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
@@ -52,8 +53,10 @@ _SPACED_ACUTE = re.compile(r"(?<=[^\W\d_]) \u00b4(?![^\W\d_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # A word hyphenated at a line end ("burge-" / "meester van") or, in some PDF text, within a line ("Neder- land").
 # The part after the break runs to the next space, so the line break can move there.
+# The lookahead only says early what the rest demands (a hyphen after a run of non-space characters), so
+# positions in words without a hyphen fail fast; it changes no match.
 _HYPHENATED = re.compile(
-    r"(?<![^\s(«“‘\"'])(?P<pre>[^\W\d_][^\s/]*?[a-zà-ÿ])-(?:[ \t]*\n|[ ](?=[a-zà-ÿ]))"
+    r"(?<![^\s(«“‘\"'])(?=[^\s/]*-)(?P<pre>[^\W\d_][^\s/]*?[a-zà-ÿ])-(?:[ \t]*\n|[ ](?=[a-zà-ÿ]))"
     r"(?P<post>[a-zà-ÿ]+[^\s]*)(?P<space>[ \t]+)?"
 )
 # After the hyphen of a suspended compound ("land- en tuinbouw", "zorg- of welzijnsinstelling") the word stays.
@@ -94,6 +97,11 @@ class Document:
     lines: tuple[Line, ...]
     source: str
     markup: MarkupStructure | None = None
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # every line's start offset, for ``line_at``'s bisect (a key function would run Python per step)
+        object.__setattr__(self, "_starts", tuple(line.start for line in self.lines))
 
     def line_text(self, i: int) -> str:
         """The text of line ``i``."""
@@ -102,7 +110,7 @@ class Document:
 
     def line_at(self, offset: int) -> int:
         """The index of the line holding ``offset`` (the last line for offsets past the end)."""
-        return max(0, bisect.bisect_right(self.lines, offset, key=lambda ln: ln.start) - 1)
+        return max(0, bisect.bisect_right(self._starts, offset) - 1)
 
     @property
     def pages(self) -> int:
@@ -110,7 +118,7 @@ class Document:
         return self.lines[-1].page + 1 if self.lines else 0
 
 
-def _join_hyphenated(m: re.Match[str], words: set[str]) -> str:
+def _join_hyphenated(m: re.Match[str], words: Container[str]) -> str:
     pre, post = m.group("pre"), m.group("post")
     if (_CONJUNCTION.match(post) or any(ch.isupper() for ch in pre[1:]) or "www" in pre or ":" in pre
             or (len(pre) <= 4 and pre.lower() in words)):
@@ -126,17 +134,49 @@ def normalise(text: str) -> str:
     hyphenated only to break a line joined (the line break moves to the end of the joined word)."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     # a lone surrogate (text decoded with surrogateescape, or cut from UTF-16) cannot be written as UTF-8
-    text = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text)))
-    if _HYPHENATED.search(text):
-        words = {w.lower() for w in re.findall(r"(?<![\w-])[^\W\d_]{2,4}(?![\w-])", text)}
-        text = _HYPHENATED.sub(lambda m: _join_hyphenated(m, words), text)
+    text = _CONTROL.sub(" ", text)
+    if not _encodes(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _HYPHENATED.sub(_Joiner(text), text)
     # A join can make a new letter that the next join needs, so repeat until nothing changes. Each round
     # removes characters or is the last, so this ends.
     while True:
-        joined = unicodedata.normalize("NFC", _SPACED_ACUTE.sub("\u0301", _CEDILLA.sub("\u0327", text)))
+        joined = _CEDILLA.sub("\u0327", text) if "\u00b8" in text else text
+        if "\u00b4" in joined:
+            joined = _SPACED_ACUTE.sub("\u0301", joined)
+        joined = unicodedata.normalize("NFC", joined)
         if joined == text:
             return text
         text = joined
+
+
+def _encodes(text: str) -> bool:
+    """True when ``text`` holds no lone surrogate (it encodes as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_SHORT_WORD = re.compile(r"(?<![\w-])[^\W\d_]{2,4}(?![\w-])")
+
+
+class _Joiner:
+    """``_join_hyphenated`` for one text, its short words read only when a join needs them (few letters do)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: set[str] | None = None
+
+    def __call__(self, m: re.Match[str]) -> str:
+        return _join_hyphenated(m, self)
+
+    def __contains__(self, word: object) -> bool:
+        if self.words is None:
+            self.words = {w.lower() for w in _SHORT_WORD.findall(self.text)}
+        return word in self.words
 
 
 _LINE_END = re.compile(r"[\n\f]")
