@@ -10,6 +10,7 @@ PDF extraction glued to the next line ("...Aanhangsel 2Antwoord 5 en 6") are spl
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -122,7 +123,7 @@ class Layout:
             if info.role is Role.BLANK:
                 gap = bool(parts)
                 continue
-            if any(a <= info.start < b for a, b in skip):
+            if skip and any(a <= info.start < b for a, b in skip):
                 continue
             if info.role is role:
                 s, e = max(start, info.start), min(end, info.end)
@@ -130,19 +131,26 @@ class Layout:
                 s, e = max(start, info.end), min(end, self.document.lines[i].end)
             else:
                 continue
-            piece = _WS.sub(" ", text[s:e]).strip()
+            piece = " ".join(text[s:e].split())  # whitespace runs as one space, none at the ends
             if not piece:
                 continue
             if parts:
-                parts.append("\n" if gap else "" if _BROKEN_URL.search(parts[-1]) else " ")
+                parts.append("\n" if gap else "" if _broken_url(parts[-1]) else " ")
             parts.append(piece)
             gap = False
         return "".join(parts)
 
 
-_WS = re.compile(r"\s+")
 # A link broken at a line end after one of its separators ("https://www.example.nl/publicaties/" + "rapport.pdf").
 _BROKEN_URL = re.compile(r"(?:https?://|www\.)\S*[/_=&?#~-]$")
+
+
+def _broken_url(piece: str) -> bool:
+    """``piece`` (stripped) ends in a link broken after one of its separators."""
+    return piece[-1:] in _URL_SEPARATORS and _BROKEN_URL.search(piece) is not None
+
+
+_URL_SEPARATORS = frozenset("/_=&?#~-")
 
 # --- page furniture -------------------------------------------------------------------------------------
 
@@ -278,11 +286,13 @@ def _marker(content: str, expected: int) -> tuple[int, int] | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def _inline_marker(value: int) -> re.Pattern[str]:
     """Marker ``value`` inside a footnote line: bracketed anywhere, or bare after a sentence's end."""
     return re.compile(rf"\[\s*{value}\s*\]\s*|(?<=[.?!»”\"')])\s+{value}\s+(?={_OPENING})")
 
 
+@functools.lru_cache(maxsize=256)
 def _tail_marker(value: int) -> re.Pattern[str]:
     """Marker ``value`` set off by a space after a sentence's end, opening a footnote's text."""
     return re.compile(rf"(?<=[.?!»”\"')])[ \t]+{value}[ \t]+(?={_OPENING})")
@@ -303,6 +313,12 @@ class _Found:
     inline: bool = False
 
 
+def _table_row(text: str) -> bool:
+    """A row of three or more numbers ends ``text``; the last character decides most lines at once."""
+    last = text.rstrip()[-1:]
+    return (last.isdecimal() or last in (".", ",")) and _TABLE_ROW.search(text) is not None
+
+
 def _has_words(text: str) -> bool:
     return re.search(r"[A-Za-zÀ-ÿ]{2}", text) is not None
 
@@ -315,7 +331,7 @@ class _FootnoteFinder:
         self.lines = lines
         self.expected = 1
         # "*" footnotes count only when the body cites them ("leveren?*"); a line opening "* " is a bullet
-        self.stars = {len(m.group(1)) for m in _STAR_CITATION.finditer(doc.text)}
+        self.stars = {len(m.group(1)) for m in _STAR_CITATION.finditer(doc.text)} if "*" in doc.text else set()
         self.blocks: list[_Found] = []
 
     def content(self, i: int) -> str:
@@ -465,7 +481,7 @@ class _FootnoteFinder:
         Tables number their notes apart from the page's footnotes, so the marker need not be the next in
         sequence, and the note does not move the sequence on.
         """
-        if k == 0 or not _TABLE_ROW.search(self.content(region[k - 1])):
+        if k == 0 or not _table_row(self.content(region[k - 1])):
             return None
         found = _marker(self.content(region[k]), self.expected)
         if found is None or not _FOOTNOTE_START.match(self.content(region[k])[found[1] :].lstrip()):
@@ -582,23 +598,36 @@ def _running_header(doc: Document, lines: list[LineInfo]) -> None:
         if info.role is Role.BODY:
             pages.setdefault(doc.lines[i].page, []).append(i)
 
-    def key(i: int) -> str | None:
-        info = lines[i]
-        text = re.sub(r"\d+", "#", doc.text[info.start : info.end])
-        return None if info.heading is not None or sum(ch.isalpha() for ch in text) < 4 else text
-
+    keys: dict[int, str | None] = {}
     seen: dict[str, set[int]] = {}
     for page, body in pages.items():
         for i in body[:_EDGE]:
-            k = key(i)
+            k = keys[i] = _header_key(doc.text, lines[i])
             if k is not None:
                 seen.setdefault(k, set()).add(page)
     repeated = {k for k, on in seen.items() if len(on) >= 2}
     for body in pages.values():
         for i in body[:_EDGE]:
-            if key(i) not in repeated:
+            if keys[i] not in repeated:
                 break
             lines[i] = LineInfo(Role.FURNITURE, lines[i].start, lines[i].end)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _header_key(text: str, info: LineInfo) -> str | None:
+    """A line as a running header repeats it (digits as ``#``), or None for a heading or a line of < 4 letters."""
+    if info.heading is not None:
+        return None
+    key = _DIGITS.sub("#", text[info.start : info.end])
+    letters = 0
+    for ch in key:
+        if ch.isalpha():
+            letters += 1
+            if letters == 4:
+                return key
+    return None
 
 
 def _rstrip(text: str, start: int, end: int) -> int:
