@@ -10,6 +10,7 @@ Assembly trusts the plan's ranges; the checks then compare the result with the L
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ._layout import Layout, Role
@@ -19,6 +20,7 @@ from ._plan import Plan, PlannedFootnote, PlannedItem
 __all__ = ["assemble"]
 
 
+@functools.lru_cache(maxsize=256)
 def _citation(marker: str) -> re.Pattern[str]:
     m = re.escape(marker)
     return re.compile(
@@ -46,8 +48,10 @@ def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[Planned
                 continue
             if item.start > fn.start:
                 break
-            m = next((m for m in pattern.finditer(text, max(item.start, floor), item.end) if _in_body(layout, m)),
-                     None)
+            lo = max(item.start, floor)
+            # every citation form holds the marker itself: an item without it cites nothing, unsearched
+            m = next((m for m in pattern.finditer(text, lo, item.end) if _in_body(layout, m)),
+                     None) if text.find(fn.marker, lo, item.end) >= 0 else None
             if m:
                 cited[k].append(fn.marker)
                 floor = m.end()

@@ -330,7 +330,7 @@ _CLOSING_MATTER = re.compile(
 )
 
 
-_WS = re.compile(r"\s+")
+_LETTERS3 = re.compile(r"[A-Za-zÀ-ÿ]{3}")
 
 
 def _substantive(text: str) -> bool:
@@ -369,13 +369,17 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     first = min(heads | {doc.line_at(ordered[0][1].span[0])})
     # pypdf may print a fragment of an item twice, out of place: a line found word for word in an item is not
     # lost, unless it carries on the sentence of the item just before it (then that item ended too early)
-    printed = _WS.sub("", "".join(it.text for _, it in ordered))
+    printed = "".join("".join(it.text for _, it in ordered).split())  # every whitespace character removed
     ends = sorted(it.span[1] for _, it in ordered)
     last_line = doc.line_at(max(it.span[1] for _, it in ordered) - 1)
 
     def inside(s: int, e: int) -> bool:
         k = bisect.bisect_right(starts, e - 1) - 1  # the last range starting inside or before [s, e)
         return k >= 0 and covered[k][1] > s
+
+    def carries_on(s: int) -> bool:
+        k = bisect.bisect_right(ends, s) - 1
+        return k >= 0 and not _ENDS_SENTENCE.search(text[max(0, ends[k] - 40) : ends[k]])
 
     for i in range(first, last_line + 1):
         info = layout.lines[i]
@@ -386,11 +390,10 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
             s = info.heading.end  # the heading itself is accounted for; what follows it on its line is not
         elif i in heads:
             continue  # a heading the Layout does not know ("Reactie op vraag 2")
-        rest = _WS.sub("", text[s : info.end])
-        k = bisect.bisect_right(ends, s) - 1
-        carries_on = k >= 0 and not _ENDS_SENTENCE.search(text[max(0, ends[k] - 40) : ends[k]])
-        if s < info.end and not inside(s, info.end) and re.search(r"[A-Za-zÀ-ÿ]{3}", rest) and \
-                not (len(rest) >= 12 and rest in printed and not carries_on):
+        if s >= info.end or inside(s, info.end):
+            continue  # most lines: inside an item, so nothing below needs reading
+        rest = "".join(text[s : info.end].split())
+        if _LETTERS3.search(rest) and not (len(rest) >= 12 and rest in printed and not carries_on(s)):
             out.append(_finding("completeness.unassigned", f"line {i + 1} belongs to no item", span=(s, info.end)))
     out.extend(_trailing(layout, max((it for _, it in ordered), key=lambda it: it.span[1]), letter.kind))
     if letter.kind == "answers":

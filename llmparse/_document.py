@@ -179,22 +179,22 @@ class _Joiner:
         return word in self.words
 
 
-_LINE_END = re.compile(r"[\n\f]")
+_LINE_END = re.compile(r"([\n\f])")
 
 
 def _index_lines(text: str) -> tuple[Line, ...]:
     lines: list[Line] = []
     page = 0
     pos = 0
-    while True:
-        m = _LINE_END.search(text, pos)
-        end = m.start() if m else len(text)
-        lines.append(Line(len(lines), pos, end, page))
-        if _PAGE_RULE.fullmatch(text, pos, end) or (m is not None and m.group() == "\f"):
+    parts = _LINE_END.split(text)  # line, terminator, line, terminator, ..., last line
+    for k in range(0, len(parts), 2):
+        line = parts[k]
+        end = pos + len(line)
+        lines.append(Line(k // 2, pos, end, page))
+        if ("---" in line and _PAGE_RULE.fullmatch(line)) or (k + 1 < len(parts) and parts[k + 1] == "\f"):
             page += 1
-        if m is None:
-            return tuple(lines)
-        pos = m.end()
+        pos = end + 1
+    return tuple(lines)
 
 
 def _decode(data: bytes, source: str) -> str:

@@ -314,9 +314,9 @@ class _Found:
 
 
 def _table_row(text: str) -> bool:
-    """A row of three or more numbers ends ``text``; the last character decides most lines at once."""
-    last = text.rstrip()[-1:]
-    return (last.isdecimal() or last in (".", ",")) and _TABLE_ROW.search(text) is not None
+    """A row of three or more numbers ends ``text``; a line not ending in a digit (dots, commas and spaces
+    aside) is none, without a search."""
+    return text.rstrip().rstrip(".,")[-1:].isdecimal() and _TABLE_ROW.search(text) is not None
 
 
 def _has_words(text: str) -> bool:
