@@ -138,7 +138,7 @@ def normalise(text: str) -> str:
     if not _encodes(text):
         text = _SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
-    text = _HYPHENATED.sub(_Joiner(text), text)
+    text = _join_breaks(text)
     # A join can make a new letter that the next join needs, so repeat until nothing changes. Each round
     # removes characters or is the last, so this ends.
     while True:
@@ -149,6 +149,42 @@ def normalise(text: str) -> str:
         if joined == text:
             return text
         text = joined
+
+
+# Where a match of _HYPHENATED can break a word: a hyphen after a lowercase letter, then a line break or one
+# space, then a lowercase letter. Every match holds one of these as its hyphen, the last character of its word.
+_BREAK = re.compile(r"-(?<=[a-zà-ÿ]-)(?:[ \t]*\n|[ ])(?=[a-zà-ÿ])")
+# How far a match of _HYPHENATED can run after the break: the next word and the spaces after it.
+_AFTER_BREAK = re.compile(r"\S*[ \t]*")
+
+
+def _join_breaks(text: str) -> str:
+    """``_HYPHENATED.sub(_Joiner(text), text)``, searching only around the hyphens where a word can break.
+
+    Each match ends the word that holds its break and starts inside that word, and no match starts before
+    the previous one ends, so searching from the later of the previous match's end and the word's start,
+    up to the end of the word after the break, finds the match ``sub`` finds there, in the same order.
+    """
+    joiner = _Joiner(text)
+    out: list[str] = []
+    last = 0
+    for brk in _BREAK.finditer(text):
+        hyphen = brk.start()
+        if hyphen < last:
+            continue
+        word = hyphen
+        while word > last and not text[word - 1].isspace():
+            word -= 1
+        after = _AFTER_BREAK.match(text, brk.end())  # always matches (maybe empty)
+        m = _HYPHENATED.search(text, word, after.end() if after else brk.end())
+        if m is not None:
+            out.append(text[last : m.start()])
+            out.append(joiner(m))
+            last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _encodes(text: str) -> bool:
@@ -179,21 +215,19 @@ class _Joiner:
         return word in self.words
 
 
-_LINE_END = re.compile(r"([\n\f])")
-
-
 def _index_lines(text: str) -> tuple[Line, ...]:
     lines: list[Line] = []
     page = 0
     pos = 0
-    parts = _LINE_END.split(text)  # line, terminator, line, terminator, ..., last line
-    for k in range(0, len(parts), 2):
-        line = parts[k]
-        end = pos + len(line)
-        lines.append(Line(k // 2, pos, end, page))
-        if ("---" in line and _PAGE_RULE.fullmatch(line)) or (k + 1 < len(parts) and parts[k + 1] == "\f"):
-            page += 1
-        pos = end + 1
+    for segment in text.split("\n"):
+        # a form feed ends a line as a newline does, and starts a page
+        pieces = segment.split("\f") if "\f" in segment else (segment,)
+        for k, line in enumerate(pieces, start=1 - len(pieces)):  # k == 0 for the piece a newline ends
+            end = pos + len(line)
+            lines.append(Line(len(lines), pos, end, page))
+            if k or ("---" in line and _PAGE_RULE.fullmatch(line)):
+                page += 1
+            pos = end + 1
     return tuple(lines)
 
 
