@@ -229,18 +229,32 @@ def parse_numbers(printed: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_DECOR_RUN = re.compile(_DECOR)
+_DECOR_CHARS = frozenset("#*_>")
+
+
 def _heading(content: str, offset: int) -> Heading | None:
-    m = _QUESTION.match(content)
-    if m:
-        return Heading("question", parse_numbers(m.group("n")), offset, offset + m.end())
-    m = _ANSWER.match(content)
-    if m:
-        nums = parse_numbers(m.group("n")) if m.group("n") else ()
-        return Heading("answer", nums, offset, offset + m.end())
-    if _NOTICE.match(content):
+    # The question, answer, notice and closing patterns open with decoration, then a word whose first letter
+    # (V, A, M, T) no decoration matches: the character after the decoration says which one can match.
+    first = content[:1]
+    if first in _DECOR_CHARS or first.isspace():
+        m = _DECOR_RUN.match(content)
+        first = content[m.end() : m.end() + 1] if m else first
+    if first == "V":
+        m = _QUESTION.match(content)
+        if m:
+            return Heading("question", parse_numbers(m.group("n")), offset, offset + m.end())
+    elif first == "A":
+        m = _ANSWER.match(content)
+        if m:
+            nums = parse_numbers(m.group("n")) if m.group("n") else ()
+            return Heading("answer", nums, offset, offset + m.end())
+    elif first == "M" and _NOTICE.match(content):
         return Heading("notice", (), offset, offset + len(content))
-    if _CLOSING.match(content):
+    elif first == "T" and _CLOSING.match(content):
         return Heading("closing", (), offset, offset + len(content))
+    if not content[:1].isdecimal():
+        return None  # both number patterns open with a digit
     m = _BARE_NUMBER.match(content)
     if m:
         return Heading("number", (m.group("n"),), offset, offset + len(content))
