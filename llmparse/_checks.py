@@ -320,6 +320,14 @@ _FURNITURE_INSIDE = re.compile(
     r"(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*Aanhangsel"
     r"|ISSN\s*\d{4}\s*-\s*\d{4}|Pagina\s+\d+\s+van\s+\d+|(?m:^\s*\[\^?\d{1,3}\]:)"
 )
+# Each form of _FURNITURE_INSIDE prints one of these; a text without them needs no search.
+_FURNITURE_WORDS = ("Aanhangsel", "ISSN", "Pagina", "]:")
+
+
+def _may_hold_furniture(text: str) -> bool:
+    return any(word in text for word in _FURNITURE_WORDS)
+
+
 # What may follow the last answer: a closing formula, a signature, an annex, a Toelichting.
 _CLOSING_MATTER = re.compile(
     r"(?i:hoogachtend|met\s+(?:vriendelijke|hoogachtende)\s+groet|ik\s+(?:verwacht|vertrouw|hoop)\s+u\b"
@@ -401,7 +409,7 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     for _, item in ordered:
         if not item.text.strip():
             out.append(_finding("completeness.empty_item", "an item has no text", item.numbers, item.span))
-        leftover = _FURNITURE_INSIDE.search(item.text)
+        leftover = _FURNITURE_INSIDE.search(item.text) if _may_hold_furniture(item.text) else None
         if leftover:
             out.append(_finding("completeness.furniture_in_text", f"'{leftover.group().strip()}' is page furniture "
                                 "or a footnote inside an item's text", item.numbers, item.span))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
@@ -80,6 +80,9 @@ class Layout:
     document: Document
     lines: tuple[LineInfo, ...]
     footnotes: tuple[FootnoteBlock, ...]
+    # what ``cut`` returned for each set of arguments: assembly and the checks cut the same ranges
+    _cuts: dict[tuple[int, int, Role, tuple[tuple[int, int], ...]], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def content(self, i: int) -> str:
         """The content of line ``i`` (furniture prefix and outer whitespace removed)."""
@@ -110,6 +113,13 @@ class Layout:
         left out, and so are lines starting inside a ``skip`` range; a blank line between two body lines
         becomes one newline (a paragraph break); other whitespace runs become one space.
         """
+        key = (start, end, role, skip)
+        cut = self._cuts.get(key)
+        if cut is None:
+            cut = self._cuts[key] = self._cut(start, end, role, skip)
+        return cut
+
+    def _cut(self, start: int, end: int, role: Role, skip: tuple[tuple[int, int], ...]) -> str:
         text = self.document.text
         first = self.document.line_at(start)
         parts: list[str] = []
