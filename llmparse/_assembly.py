@@ -34,6 +34,22 @@ def _citation(marker: str) -> re.Pattern[str]:
     )
 
 
+def _earliest(text: str, marker: str, lo: int, at: int) -> int:
+    """Where a citation of ``marker`` at or after ``lo`` can start at the earliest, ``at`` being the marker's
+    first occurrence there: the start of its line, or before the whitespace (and the ``[``) in front of it.
+
+    Every citation form holds the marker and reaches no further back than that, and a later occurrence
+    reaches back no further (a marker opens with no whitespace), so searching from here finds the matches a
+    search from ``lo`` finds.
+    """
+    if not marker or marker[0].isspace():
+        return lo
+    ws = at
+    while ws > lo and text[ws - 1].isspace():
+        ws -= 1
+    return max(lo, min(text.rfind("\n", 0, at) + 1, ws - 1))
+
+
 def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[PlannedFootnote, ...]) -> list[list[str]]:
     """For each item, the markers of the footnotes it cites (each footnote cited once, in order)."""
     text = layout.document.text
@@ -50,8 +66,9 @@ def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[Planned
                 break
             lo = max(item.start, floor)
             # every citation form holds the marker itself: an item without it cites nothing, unsearched
-            m = next((m for m in pattern.finditer(text, lo, item.end) if _in_body(layout, m)),
-                     None) if text.find(fn.marker, lo, item.end) >= 0 else None
+            at = text.find(fn.marker, lo, item.end)
+            m = next((m for m in pattern.finditer(text, _earliest(text, fn.marker, lo, at), item.end)
+                      if _in_body(layout, m)), None) if at >= 0 else None
             if m:
                 cited[k].append(fn.marker)
                 floor = m.end()
