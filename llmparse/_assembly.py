@@ -50,6 +50,9 @@ def _earliest(text: str, marker: str, lo: int, at: int) -> int:
     return max(lo, min(text.rfind("\n", 0, at) + 1, ws - 1))
 
 
+_WS = re.compile(r"\s+")
+
+
 def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[PlannedFootnote, ...]) -> list[list[str]]:
     """For each item, the markers of the footnotes it cites (each footnote cited once, in order)."""
     text = layout.document.text
@@ -136,5 +139,5 @@ def assemble(layout: Layout, plan: Plan) -> Letter:
 def _heading_text(text: str, heading: tuple[int, int] | None) -> str | None:
     if heading is None:
         return None
-    h = re.sub(r"\s+", " ", text[heading[0] : heading[1]]).strip(" *#_:")
+    h = _WS.sub(" ", text[heading[0] : heading[1]]).strip(" *#_:")
     return h or None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -73,12 +74,21 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
+_NUMBER_SUFFIX = re.compile(r"(\d+)(.*)")
+_DIGIT = re.compile(r"\d")
+_WORD_CHAR = re.compile(r"\w")
+_PRINTED_NUMBER = re.compile(r"\d{1,5}[a-z]?")
+_WORDS = re.compile(r"[A-Za-zÀ-ÿ]+")
+_LETTERS2 = re.compile(r"[A-Za-zÀ-ÿ]{2}")
+_NOT_FOLDED = re.compile(r"[^a-z0-9à-ÿ]")
+
+
 def _finding(code: str, message: str, numbers: Iterable[str] = (), span: tuple[int, int] | None = None) -> Finding:
     return Finding(code=code, severity=CODES[code][0], message=message, numbers=list(numbers), span=span)
 
 
 def _num_key(n: str) -> tuple[int, str]:
-    m = re.match(r"(\d+)(.*)", n)
+    m = _NUMBER_SUFFIX.match(n)
     return (int(m.group(1)), m.group(2)) if m else (1 << 30, n)
 
 
@@ -92,7 +102,7 @@ def check_numbering(layout: Layout, letter: Letter) -> list[Finding]:
     dups = sorted((n for n, c in counts.items() if c > 1), key=_num_key)
     if dups:
         out.append(_finding("numbering.duplicate", f"question number(s) {', '.join(dups)} printed twice", dups))
-    ints = sorted({int(m.group(1)) for n in printed if (m := re.match(r"(\d+)", n))})
+    ints = sorted({int(m.group(1)) for n in printed if (m := _NUMBER_SUFFIX.match(n))})
     if ints and ints[0] != 1:
         out.append(_finding("numbering.start", f"the first question is number {ints[0]}, not 1", [str(ints[0])]))
     answered = {n for a in letter.answers for n in a.numbers}
@@ -143,7 +153,7 @@ def check_coverage(layout: Layout, letter: Letter) -> list[Finding]:
         if len(a.numbers) > 1:
             out.append(_finding("coverage.grouped", f"one answer covers questions {', '.join(a.numbers)}",
                                 a.numbers, a.span))
-        if a.heading is not None and not re.search(r"\d", a.heading):
+        if a.heading is not None and not _DIGIT.search(a.heading):
             out.append(_finding("coverage.inferred", f"the answer headed '{a.heading}' was taken to answer "
                                 f"question {', '.join(a.numbers) or '?'}", a.numbers, a.span))
     return out
@@ -185,7 +195,7 @@ def _heading_line(layout: Layout, item: Item) -> int | None:
     i = doc.line_at(item.span[0])
     info = layout.lines[i]
     before = doc.text[info.start : item.span[0]] if info.role is Role.BODY else ""
-    if re.search(r"\w", before):
+    if _WORD_CHAR.search(before):
         return i
     j = i - 1
     while j >= 0 and layout.lines[j].role in _SKIPPED:
@@ -208,7 +218,7 @@ def _short_numbered_line(layout: Layout, line: int | None, numbers: list[str]) -
     if line is None or layout.lines[line].role is not Role.BODY:
         return False
     text = layout.content(line)
-    return len(text) <= 80 and set(numbers) <= set(re.findall(r"\d{1,5}[a-z]?", text))
+    return len(text) <= 80 and set(numbers) <= set(_PRINTED_NUMBER.findall(text))
 
 
 def _owned_heading(layout: Layout, item: Item) -> int | None:
@@ -264,7 +274,7 @@ def check_headings(layout: Layout, letter: Letter) -> list[Finding]:
 
 
 def _text(layout: Layout, h: Heading) -> str:
-    return re.sub(r"\s+", " ", layout.document.text[h.start : h.end]).strip()
+    return " ".join(layout.document.text[h.start : h.end].split())
 
 
 def _unprinted(layout: Layout, ordered: list[tuple[str, Item]],
@@ -343,7 +353,7 @@ _LETTERS3 = re.compile(r"[A-Za-zÀ-ÿ]{3}")
 
 def _substantive(text: str) -> bool:
     """A line of running text (an answer's sentence), not a name, a title or a short label."""
-    words = re.findall(r"[A-Za-zÀ-ÿ]+", text)
+    words = _WORDS.findall(text)
     return len(words) >= 6 and sum(w.islower() for w in words) >= 3
 
 
@@ -436,7 +446,7 @@ def _trailing(layout: Layout, last: Item, kind: str) -> list[Finding]:
         content = layout.content(i)
         if (info.heading is not None and info.heading.kind in ("closing", "notice")) or _CLOSING_MATTER.match(content):
             return []
-        carries_on = first and re.search(r"[A-Za-zÀ-ÿ]{2}", content) is not None and \
+        carries_on = first and _LETTERS2.search(content) is not None and \
             (unfinished or content[:1].islower())
         if (_substantive(content) and kind != "notice") or carries_on:
             return [_finding("completeness.trailing", f"line {i + 1} after the last item is running text, not a "
@@ -471,6 +481,12 @@ _FOOTNOTE_LIKE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=256)
+def _marker_before(marker: str) -> re.Pattern[str]:
+    """``marker`` printed at the end of a text (a footnote's own marker before its body)."""
+    return re.compile(rf"(?:^|\D){re.escape(marker)}\W{{0,3}}\s*$")
+
+
 def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
     """The letter's footnotes are the footnote bodies the Layout finds by itself, and no item ends in one."""
     out: list[Finding] = []
@@ -487,7 +503,7 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
         lines = range(doc.line_at(span[0]), doc.line_at(max(span[0], span[1] - 1)) + 1)
         before = doc.text[doc.lines[lines[0]].start : span[0]]
         return all(layout.lines[i].role in (Role.FOOTNOTE, Role.BLANK) for i in lines) and \
-            re.search(rf"(?:^|\D){re.escape(marker.strip('[]^() '))}\W{{0,3}}\s*$", before) is not None
+            _marker_before(marker.strip('[]^() ')).search(before) is not None
 
     for fn in letter.footnotes:
         if not any(same(fn.marker, fn.span, b.marker, b.start, b.end) for b in blocks) and \
@@ -557,7 +573,7 @@ def _dates(pattern: re.Pattern[str], text: str) -> set[dt.date]:
 
 
 def _fold(s: str) -> str:
-    return re.sub(r"[^a-z0-9à-ÿ]", "", s.casefold())
+    return _NOT_FOLDED.sub("", s.casefold())
 
 
 def check_metadata(layout: Layout, letter: Letter) -> list[Finding]:

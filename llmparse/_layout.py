@@ -103,7 +103,7 @@ class Layout:
         if self.lines[i].heading is not None:
             return i
         text = self.content(i)
-        return i if len(text) <= 80 and set(re.findall(r"\d{1,4}[a-z]?", text)) & set(numbers) else None
+        return i if len(text) <= 80 and set(_SHORT_NUMBER.findall(text)) & set(numbers) else None
 
     def cut(self, start: int, end: int, *, role: Role = Role.BODY, skip: tuple[tuple[int, int], ...] = ()) -> str:
         """The text of ``[start, end)`` as a reader sees it: body lines only, whitespace collapsed.
@@ -218,6 +218,8 @@ _NOTICE = re.compile(rf"{_DECOR}Mededeling\s*[:.]?\**\s*$")
 _CLOSING = re.compile(rf"{_DECOR}Toelichting\b")
 _BARE_NUMBER = re.compile(rf"(?P<n>{_NUM})[.)]?\s*$")
 _NUMBERED = re.compile(r"(?P<n>\d{1,3})[.)]\s+(?=\S)")
+_NUMBER = re.compile(_NUM)
+_SHORT_NUMBER = re.compile(r"\d{1,4}[a-z]?")
 _RANGE = re.compile(r"\s*(?:t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*")
 
 
@@ -225,7 +227,7 @@ def parse_numbers(printed: str) -> tuple[str, ...]:
     """Read a printed number list: ``"3, 4 en 5"``, ``"4 t/m 15"``, ``"4-7"``, ``"1,2,3 en 5"``, ``"2a"``."""
     out: list[str] = []
     pos = 0
-    for m in re.finditer(_NUM, printed):
+    for m in _NUMBER.finditer(printed):
         between = printed[pos : m.start()]
         n = m.group()
         if out and _RANGE.fullmatch(between) and out[-1].isdigit() and n.isdigit():
@@ -283,6 +285,7 @@ _TABLE_ROW = re.compile(r"(?:\d[\d.,]*\s+){2,}\d[\d.,]*\s*$")
 _FOOTNOTE_START = re.compile(r"[A-Z0-9«“\"'‘(\[]|https?:|www\.")
 _COMPLETE = re.compile(r"[.?!)\]»”\"'/\d]$")
 _RESUME = re.compile(r"[a-zà-ÿ](?!ttps?:|ww\.)")
+_LETTERS2 = re.compile(r"[A-Za-zÀ-ÿ]{2}")
 _OPENING = r"[A-Z«“\"'‘(]|https?:|www\."
 
 
@@ -344,7 +347,7 @@ def _table_row(text: str) -> bool:
 
 
 def _has_words(text: str) -> bool:
-    return re.search(r"[A-Za-zÀ-ÿ]{2}", text) is not None
+    return _LETTERS2.search(text) is not None
 
 
 class _FootnoteFinder:

@@ -79,6 +79,20 @@ _SIGN_NAME = re.compile(
 _INITIALS_NAME = re.compile(r"(?:[A-Z]\.\s*)+(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)")
 
 
+_LEADING_INITIALS = re.compile(r"^(?:[A-Z]\.\s*)+(?=\S)")
+_GLUED = re.compile(r"(?<=[a-zà-ÿ]{3})(?=[A-Z][a-zà-ÿ])")
+_MEMBER_WORD = re.compile(r"^(?:lid|leden)\s+")
+_ADDRESS = re.compile(r"\b(?:mevrouw|mevr\.|mw\.|de\s+heer|dhr\.)\s+")
+_PARTY_GROUP = re.compile(r"(?P<names>[^()]*?)\s*\((?P<party>[^()]*)\)|(?P<tail>[^()]+)$")
+_NAME_SEPARATOR = re.compile(r",|\s+en\s+|\s+&\s+")
+_SHARED_PARTY = re.compile(r"(?:beiden|allen|beide)\b", re.IGNORECASE)
+_SHARED_WORD = re.compile(r"^(?:beiden|allen|beide)\s*", re.IGNORECASE)
+_CAPITAL = re.compile(r"[A-Z]")
+_TWO_LETTERS = re.compile(r"[A-Za-zÀ-ÿ]{2}")
+_MEDE_NAMENS = re.compile(r",?\s*mede\s+namens\b")
+_SIGNING_TITLE = re.compile(rf"(?:De|de)\s+{_TITLE}\b.*,?")
+
+
 def parse_dutch_date(day: str, month: str, year: str) -> dt.date | None:
     """A date from its printed parts ("6", "maart", "2024"), or None when it is no real date."""
     try:
@@ -88,7 +102,7 @@ def parse_dutch_date(day: str, month: str, year: str) -> dt.date | None:
 
 
 def _collapse(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    return " ".join(s.split())  # whitespace runs as one space, none at the ends
 
 
 def _cap(name: str) -> str:
@@ -99,8 +113,8 @@ def _cap(name: str) -> str:
 def _split_glued(name: str) -> str:
     # PDF text sometimes loses the space between first name and surname ("DaniëlleJansen"); council letters
     # print initials before the surname ("J. Kuiper"), which the name as printed in parliament leaves out.
-    name = re.sub(r"^(?:[A-Z]\.\s*)+(?=\S)", "", name)
-    return re.sub(r"(?<=[a-zà-ÿ]{3})(?=[A-Z][a-zà-ÿ])", " ", name)
+    name = _LEADING_INITIALS.sub("", name)
+    return _GLUED.sub(" ", name)
 
 
 def _askers(front: str) -> tuple[Person, ...]:
@@ -108,17 +122,17 @@ def _askers(front: str) -> tuple[Person, ...]:
     if not m:
         return ()
     who = _collapse(m.group("who"))
-    who = re.sub(r"^(?:lid|leden)\s+", "", who)
-    who = re.sub(r"\b(?:mevrouw|mevr\.|mw\.|de\s+heer|dhr\.)\s+", "", who)  # forms of address
+    who = _MEMBER_WORD.sub("", who)
+    who = _ADDRESS.sub("", who)  # forms of address
     people: list[Person] = []
     pending: list[str] = []
     # "A (P1), B en C (beiden P2)": a party in brackets closes the names before it.
-    for part in re.finditer(r"(?P<names>[^()]*?)\s*\((?P<party>[^()]*)\)|(?P<tail>[^()]+)$", who):
+    for part in _PARTY_GROUP.finditer(who):
         names = part.group("names") if part.group("names") is not None else part.group("tail")
         party = part.group("party")
-        split = [n.strip(" ,") for n in re.split(r",|\s+en\s+|\s+&\s+", names or "") if n.strip(" ,")]
-        if party is not None and re.match(r"(?:beiden|allen|beide)\b", party.strip(), re.IGNORECASE):
-            shared = re.sub(r"^(?:beiden|allen|beide)\s*", "", party.strip(), flags=re.IGNORECASE) or None
+        split = [n.strip(" ,") for n in _NAME_SEPARATOR.split(names or "") if n.strip(" ,")]
+        if party is not None and _SHARED_PARTY.match(party.strip()):
+            shared = _SHARED_WORD.sub("", party.strip()) or None
             for n in [*pending, *split]:
                 people.append(Person(name=_split_glued(n), party=shared))
             pending = []
@@ -132,9 +146,9 @@ def _askers(front: str) -> tuple[Person, ...]:
         pending = []
         people.extend(Person(name=_split_glued(n), party=_collapse(party) or None) for n in split)
     for n in pending:
-        if re.search(r"[A-Z]", n):
+        if _CAPITAL.search(n):
             people.append(Person(name=_split_glued(n), party=None))
-    return tuple(p for p in people if re.search(r"[A-Za-zÀ-ÿ]{2}", p.name))
+    return tuple(p for p in people if _TWO_LETTERS.search(p.name))
 
 
 def _role(title: str, dept: str, front: str) -> str:
@@ -156,7 +170,7 @@ def _respondents(front: str, signer: tuple[str | None, str | None]) -> tuple[Per
     if not m:
         return (Person(name=signature_name, role=signature_role),) if signature_name else ()
     who = _collapse(m.group("who"))
-    who = re.split(r",?\s*mede\s+namens\b", who)[0]
+    who = _MEDE_NAMENS.split(who)[0]
     people: list[Person] = []
     for p in _PERSON_WITH_TITLE.finditer(who):
         name = _collapse(p.group("name")).strip(" ,")
@@ -178,7 +192,7 @@ def _signature_name(layout: Layout, front_end: int) -> tuple[str | None, str | N
     lines = [i for i, info in enumerate(layout.lines) if info.role is Role.BODY]
     for k, i in enumerate(lines):
         content = layout.content(i)
-        if not re.fullmatch(rf"(?:De|de)\s+{_TITLE}\b.*,?", content) or len(content) > 120:
+        if not _SIGNING_TITLE.fullmatch(content) or len(content) > 120:
             continue
         for j in lines[k + 1 : k + 6]:
             cand = layout.content(j).strip()
