@@ -132,9 +132,15 @@ def _join_hyphenated(m: re.Match[str], words: Container[str]) -> str:
 def normalise(text: str) -> str:
     """Normalise a letter's text: line endings, BOM, control characters, broken accents, NFC, and words
     hyphenated only to break a line joined (the line break moves to the end of the joined word)."""
+    return _normalise(text, controls=True)
+
+
+def _normalise(text: str, *, controls: bool) -> str:
+    """``normalise``; ``controls`` False when the caller knows ``text`` holds no control character."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if controls:
+        text = _CONTROL.sub(" ", text)
     # a lone surrogate (text decoded with surrogateescape, or cut from UTF-16) cannot be written as UTF-8
-    text = _CONTROL.sub(" ", text)
     if not _encodes(text):
         text = _SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
@@ -337,7 +343,8 @@ def load_document(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> Docu
     controls = len(_CONTROL.findall(raw, 0, 65536))
     if controls > 0.01 * min(len(raw), 65536) + 8:
         raise BinaryInputError("is mostly control characters: binary data, not a letter's text", source=name)
-    text = normalise(raw)
+    # a text counted whole and found without control characters needs no search for them
+    text = _normalise(raw, controls=controls > 0 or len(raw) > 65536)
     if not text.strip():
         raise EmptyInputError("holds no text", source=name)
     if markup is not None and text != raw:  # normalising moved characters: the markup's offsets no longer hold

@@ -578,14 +578,13 @@ def _classify(doc: Document) -> list[LineInfo]:
     out: list[LineInfo] = []
     after_footer = False
     for line in doc.lines:
-        s, e = line.start, line.end
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s == e:
-            out.append(LineInfo(Role.BLANK, s, s))
+        raw = text[line.start : line.end]
+        content = raw.strip()
+        if not content:
+            out.append(LineInfo(Role.BLANK, line.end, line.end))
             continue
+        s = line.start + len(raw) - len(raw.lstrip())
+        e = s + len(content)
         if _FURNITURE_LINE.fullmatch(text, s, e):
             out.append(LineInfo(Role.FURNITURE, s, e))
             continue

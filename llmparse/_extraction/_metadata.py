@@ -93,6 +93,16 @@ _MEDE_NAMENS = re.compile(r",?\s*mede\s+namens\b")
 _SIGNING_TITLE = re.compile(rf"(?:De|de)\s+{_TITLE}\b.*,?")
 
 
+# Every publication id holds one of these, at most one character after its start.
+_PUBLICATION_CORES = ("h-tk", "h tk", "h-ek", "h ek")
+
+
+def _publication(text: str) -> re.Match[str] | None:
+    """``_PUBLICATION.search(text)``, starting where the first possible id is (most letters print none)."""
+    at = [k for core in _PUBLICATION_CORES if (k := text.find(core)) >= 0]
+    return _PUBLICATION.search(text, max(0, min(at) - 1)) if at else None
+
+
 def parse_dutch_date(day: str, month: str, year: str) -> dt.date | None:
     """A date from its printed parts ("6", "maart", "2024"), or None when it is no real date."""
     try:
@@ -281,7 +291,7 @@ def read_metadata(layout: Layout, *, front_end: int, notice: tuple[int, int] | N
     front = _front(layout, front_end)
     notice_text = text[notice[0] : notice[1]] if notice else ""
     search = front + "\n" + notice_text
-    pub = _PUBLICATION.search(text)
+    pub = _publication(text)
     publication_id = f"ah-{pub.group(1)}-{pub.group(2)}-{pub.group(3)}" if pub else None
     ref = _REFERENCE.search(search)
     reference = f"{ref.group(1)}Z{ref.group(2)}" if ref else None
