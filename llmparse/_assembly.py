@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 from ._layout import Layout, Role
 from ._models import Answer, Footnote, Letter, Question
@@ -34,20 +35,38 @@ def _citation(marker: str) -> re.Pattern[str]:
     )
 
 
-def _earliest(text: str, marker: str, lo: int, at: int) -> int:
-    """Where a citation of ``marker`` at or after ``lo`` can start at the earliest, ``at`` being the marker's
-    first occurrence there: the start of its line, or before the whitespace (and the ``[``) in front of it.
+def _citations(pattern: re.Pattern[str], text: str, marker: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text, lo, hi)`` for a citation pattern of ``marker``, trying only where one can start.
 
-    Every citation form holds the marker and reaches no further back than that, and a later occurrence
-    reaches back no further (a marker opens with no whitespace), so searching from here finds the matches a
-    search from ``lo`` finds.
+    Every citation form holds the marker once and starts at it, at the start of its line, after the spaces
+    before it, or at a ``[`` before the whitespace before it; so the leftmost match is the first of those
+    places (over every occurrence of the marker, in order) where the pattern matches. Markers opening with
+    whitespace, or empty, are searched the plain way.
     """
     if not marker or marker[0].isspace():
-        return lo
-    ws = at
-    while ws > lo and text[ws - 1].isspace():
-        ws -= 1
-    return max(lo, min(text.rfind("\n", 0, at) + 1, ws - 1))
+        yield from pattern.finditer(text, lo, hi)
+        return
+    starts: set[int] = set()
+    at = text.find(marker, lo, hi)
+    while at >= 0:
+        starts.add(at)
+        starts.add(text.rfind("\n", 0, at) + 1)  # own line, line start
+        blank = at
+        while blank > 0 and text[blank - 1] in " \t":
+            blank -= 1
+        starts.add(blank)  # set off by spaces after a sentence's end
+        while blank > 0 and text[blank - 1].isspace():
+            blank -= 1
+        starts.add(blank - 1)  # [ 1 ]
+        at = text.find(marker, at + 1, hi)
+    pos = lo
+    for start in sorted(starts):
+        if start < pos:
+            continue
+        m = pattern.match(text, start, hi)
+        if m is not None:
+            yield m
+            pos = m.end()
 
 
 _WS = re.compile(r"\s+")
@@ -69,9 +88,7 @@ def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[Planned
                 break
             lo = max(item.start, floor)
             # every citation form holds the marker itself: an item without it cites nothing, unsearched
-            at = text.find(fn.marker, lo, item.end)
-            m = next((m for m in pattern.finditer(text, _earliest(text, fn.marker, lo, at), item.end)
-                      if _in_body(layout, m)), None) if at >= 0 else None
+            m = next((m for m in _citations(pattern, text, fn.marker, lo, item.end) if _in_body(layout, m)), None)
             if m:
                 cited[k].append(fn.marker)
                 floor = m.end()
