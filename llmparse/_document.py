@@ -225,6 +225,14 @@ def _index_lines(text: str) -> tuple[Line, ...]:
     lines: list[Line] = []
     page = 0
     pos = 0
+    if "\f" not in text:  # most text: only newlines end lines
+        for index, line in enumerate(text.split("\n")):
+            end = pos + len(line)
+            lines.append(Line(index, pos, end, page))
+            if "---" in line and _PAGE_RULE.fullmatch(line):
+                page += 1
+            pos = end + 1
+        return tuple(lines)
     for segment in text.split("\n"):
         # a form feed ends a line as a newline does, and starts a page
         pieces = segment.split("\f") if "\f" in segment else (segment,)

@@ -197,6 +197,8 @@ _FURNITURE_LINE = re.compile(
     rf"|{_SIDEBAR}"
     r")\s*"
 )
+# What a running footer opens with: ISSN, 's-Gravenhage, Tweede or Eerste (Kamer).
+_FOOTER_FIRST = frozenset("I’'TE")
 _ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar|-{3,}\s*$|Pagina\s+\d+\s+van\s+\d+")
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
@@ -294,6 +296,9 @@ def _marker(content: str, expected: int) -> tuple[int, int] | None:
 
     ``expected`` resolves markers glued to text that starts with digits ("32024D27196": marker 3).
     """
+    first = content[:1]
+    if not (first == "[" or first == "*" or first.isdecimal()):
+        return None  # every marker opens with one of these: most lines need no match
     m = _MARKER.match(content)
     if not m:
         return None
@@ -344,6 +349,11 @@ def _table_row(text: str) -> bool:
     """A row of three or more numbers ends ``text``; a line not ending in a digit (dots, commas and spaces
     aside) is none, without a search."""
     return text.rstrip().rstrip(".,")[-1:].isdecimal() and _TABLE_ROW.search(text) is not None
+
+
+def _spaced(text: str, value: str, start: int, end: int) -> bool:
+    """``value`` stands between a space or tab and another in ``text[start:end]``, as a tail marker must."""
+    return any(text.find(f"{a}{value}{b}", start, end) >= 0 for a in " \t" for b in " \t")
 
 
 def _has_words(text: str) -> bool:
@@ -445,7 +455,8 @@ class _FootnoteFinder:
         if nxt < len(self.lines) and self.lines[nxt].role is Role.BODY:
             return False
         info = self.lines[i]
-        m = _tail_marker(self.expected).search(self.doc.text, info.start + 1, info.end)
+        m = _tail_marker(self.expected).search(self.doc.text, info.start + 1, info.end) \
+            if _spaced(self.doc.text, str(self.expected), info.start + 1, info.end) else None
         if m is None or not _has_words(self.doc.text[m.end() : info.end]):
             return False
         value = self.expected
@@ -588,7 +599,7 @@ def _classify(doc: Document) -> list[LineInfo]:
         if _FURNITURE_LINE.fullmatch(text, s, e):
             out.append(LineInfo(Role.FURNITURE, s, e))
             continue
-        m = _FOOTER.match(text, s, e)
+        m = _FOOTER.match(text, s, e) if text[s] in _FOOTER_FIRST else None
         if m:
             rest = m.end()
             while rest < e and text[rest].isspace():
