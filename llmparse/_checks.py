@@ -387,7 +387,12 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     first = min(heads | {doc.line_at(ordered[0][1].span[0])})
     # pypdf may print a fragment of an item twice, out of place: a line found word for word in an item is not
     # lost, unless it carries on the sentence of the item just before it (then that item ended too early)
-    printed = "".join("".join(it.text for _, it in ordered).split())  # every whitespace character removed
+    printed: list[str] = []  # every item's text, whitespace removed: made when a line needs it (few do)
+
+    def in_items(rest: str) -> bool:
+        if not printed:
+            printed.append("".join("".join(it.text for _, it in ordered).split()))
+        return rest in printed[0]
     ends = sorted(it.span[1] for _, it in ordered)
     last_line = doc.line_at(max(it.span[1] for _, it in ordered) - 1)
 
@@ -411,7 +416,7 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
         if s >= info.end or inside(s, info.end):
             continue  # most lines: inside an item, so nothing below needs reading
         rest = "".join(text[s : info.end].split())
-        if _LETTERS3.search(rest) and not (len(rest) >= 12 and rest in printed and not carries_on(s)):
+        if _LETTERS3.search(rest) and not (len(rest) >= 12 and in_items(rest) and not carries_on(s)):
             out.append(_finding("completeness.unassigned", f"line {i + 1} belongs to no item", span=(s, info.end)))
     out.extend(_trailing(layout, max((it for _, it in ordered), key=lambda it: it.span[1]), letter.kind))
     if letter.kind == "answers":

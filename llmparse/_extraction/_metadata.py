@@ -202,7 +202,7 @@ def _signature_name(layout: Layout, front_end: int) -> tuple[str | None, str | N
     lines = [i for i, info in enumerate(layout.lines) if info.role is Role.BODY]
     for k, i in enumerate(lines):
         content = layout.content(i)
-        if not _SIGNING_TITLE.fullmatch(content) or len(content) > 120:
+        if content[:2] not in ("De", "de") or len(content) > 120 or not _SIGNING_TITLE.fullmatch(content):
             continue
         for j in lines[k + 1 : k + 6]:
             cand = layout.content(j).strip()
