@@ -121,24 +121,29 @@ class Layout:
 
     def _cut(self, start: int, end: int, role: Role, skip: tuple[tuple[int, int], ...]) -> str:
         text = self.document.text
-        first = self.document.line_at(start)
+        raw_lines = self.document.lines
+        lines = self.lines
+        blank = Role.BLANK
+        tails = role is Role.FOOTNOTE  # a footnote run onto a paragraph's end counts too
+        body = Role.BODY
         parts: list[str] = []
         gap = False
-        for i in range(first, len(self.lines)):
-            info = self.lines[i]
-            if info.start >= end and info.role is not Role.BLANK:
+        for i in range(self.document.line_at(start), len(lines)):
+            info = lines[i]
+            line_role = info.role
+            if info.start >= end and line_role is not blank:
                 break
-            if self.document.lines[i].start >= end:
+            if raw_lines[i].start >= end:
                 break
-            if info.role is Role.BLANK:
+            if line_role is blank:
                 gap = bool(parts)
                 continue
             if skip and any(a <= info.start < b for a, b in skip):
                 continue
-            if info.role is role:
+            if line_role is role:
                 s, e = max(start, info.start), min(end, info.end)
-            elif role is Role.FOOTNOTE and info.role is Role.BODY:  # a footnote run onto a paragraph's end
-                s, e = max(start, info.end), min(end, self.document.lines[i].end)
+            elif tails and line_role is body:
+                s, e = max(start, info.end), min(end, raw_lines[i].end)
             else:
                 continue
             piece = " ".join(text[s:e].split())  # whitespace runs as one space, none at the ends
@@ -562,26 +567,29 @@ def _regions(doc: Document, lines: list[LineInfo]) -> list[list[int]]:
     """Body lines grouped by page: a region ends at page furniture or a page break."""
     regions: list[list[int]] = [[]]
     prev_page = 0
-    for i, info in enumerate(lines):
-        page = doc.lines[i].page
+    body, furniture = Role.BODY, Role.FURNITURE
+    for i, (info, line) in enumerate(zip(lines, doc.lines, strict=True)):
+        page = line.page
         if page != prev_page and regions[-1]:
             regions.append([])
         prev_page = page
         # A page ends at its running footer; the publication id and ISSN lines may stand above the last
         # footnote (pdftotext), so they do not end it. A Toelichting starts a region of its own.
         closing = info.heading is not None and info.heading.kind == "closing"
-        ends_page = info.role is Role.FURNITURE and _ENDS_PAGE.match(doc.text, info.start, info.end)
-        glued = info.start != doc.lines[i].start and _glued_footer(doc, i)
+        ends_page = info.role is furniture and _ENDS_PAGE.match(doc.text, info.start, info.end)
+        glued = info.start != line.start and _glued_footer(doc, i)
         if (ends_page or closing or glued) and regions[-1]:
             regions.append([])
-        if info.role is Role.BODY:
+        if info.role is body:
             regions[-1].append(i)
     return [r for r in regions if r]
 
 
 def _glued_footer(doc: Document, i: int) -> bool:
     line = doc.lines[i]
-    return _FOOTER.search(doc.text, line.start, line.end) is not None
+    # every footer prints "Kamer," (Tweede Kamer, vergaderjaar ...): a line without it needs no search
+    return doc.text.find("Kamer,", line.start, line.end) >= 0 and \
+        _FOOTER.search(doc.text, line.start, line.end) is not None
 
 
 def _classify(doc: Document) -> list[LineInfo]:
@@ -614,7 +622,7 @@ def _classify(doc: Document) -> list[LineInfo]:
             after_footer = False
             continue
         after_footer = False
-        out.append(LineInfo(Role.BODY, s, e, _heading(text[s:e], s)))
+        out.append(LineInfo(Role.BODY, s, e, _heading(text[s:e] if m else content, s)))
     return out
 
 
