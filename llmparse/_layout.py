@@ -146,7 +146,9 @@ class Layout:
                 s, e = max(start, info.end), min(end, raw_lines[i].end)
             else:
                 continue
-            piece = " ".join(text[s:e].split())  # whitespace runs as one space, none at the ends
+            # whitespace runs as one space, none at the ends; a printable piece holds no whitespace but spaces
+            piece = text[s:e]
+            piece = piece.strip() if piece.isprintable() and "  " not in piece else " ".join(piece.split())
             if not piece:
                 continue
             if parts:

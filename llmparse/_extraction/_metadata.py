@@ -93,14 +93,14 @@ _MEDE_NAMENS = re.compile(r",?\s*mede\s+namens\b")
 _SIGNING_TITLE = re.compile(rf"(?:De|de)\s+{_TITLE}\b.*,?")
 
 
-# Every publication id holds one of these, at most one character after its start.
-_PUBLICATION_CORES = ("h-tk", "h tk", "h-ek", "h ek")
+# Every publication id holds this, at most one character after its start.
+_PUBLICATION_CORE = re.compile(r"h[- ][te]k")
 
 
 def _publication(text: str) -> re.Match[str] | None:
     """``_PUBLICATION.search(text)``, starting where the first possible id is (most letters print none)."""
-    at = [k for core in _PUBLICATION_CORES if (k := text.find(core)) >= 0]
-    return _PUBLICATION.search(text, max(0, min(at) - 1)) if at else None
+    core = _PUBLICATION_CORE.search(text)
+    return _PUBLICATION.search(text, max(0, core.start() - 1)) if core else None
 
 
 def parse_dutch_date(day: str, month: str, year: str) -> dt.date | None:
