@@ -206,6 +206,8 @@ _FURNITURE_LINE = re.compile(
 )
 # What a running footer opens with: ISSN, 's-Gravenhage, Tweede or Eerste (Kamer).
 _FOOTER_FIRST = frozenset("I’'TE")
+# What a furniture line can open with (each form of _FURNITURE_LINE starts with one of these, or a digit).
+_FURNITURE_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ" "ahkwrog" "’'-–|~¦•·>")
 _ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar|-{3,}\s*$|Pagina\s+\d+\s+van\s+\d+")
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
@@ -597,17 +599,21 @@ def _glued_footer(doc: Document, i: int) -> bool:
 def _classify(doc: Document) -> list[LineInfo]:
     text = doc.text
     out: list[LineInfo] = []
+    append = out.append
+    blank, furniture, body = Role.BLANK, Role.FURNITURE, Role.BODY
+    is_furniture = _FURNITURE_LINE.fullmatch
     after_footer = False
     for line in doc.lines:
         raw = text[line.start : line.end]
         content = raw.strip()
         if not content:
-            out.append(LineInfo(Role.BLANK, line.end, line.end))
+            append(LineInfo(blank, line.end, line.end))
             continue
-        s = line.start + len(raw) - len(raw.lstrip())
+        s = line.start + len(raw) - len(raw.lstrip()) if raw[0].isspace() else line.start
         e = s + len(content)
-        if _FURNITURE_LINE.fullmatch(text, s, e):
-            out.append(LineInfo(Role.FURNITURE, s, e))
+        first = text[s]
+        if (first in _FURNITURE_FIRST or first.isdecimal()) and is_furniture(text, s, e):
+            append(LineInfo(furniture, s, e))
             continue
         m = _FOOTER.match(text, s, e) if text[s] in _FOOTER_FIRST else None
         if m:
@@ -615,16 +621,16 @@ def _classify(doc: Document) -> list[LineInfo]:
             while rest < e and text[rest].isspace():
                 rest += 1
             if rest >= e:
-                out.append(LineInfo(Role.FURNITURE, s, e))
+                append(LineInfo(furniture, s, e))
                 after_footer = m.group(1) is None
                 continue
             s = rest
         elif after_footer and _PAGE_NUMBER.fullmatch(text, s, e):
-            out.append(LineInfo(Role.FURNITURE, s, e))
+            append(LineInfo(furniture, s, e))
             after_footer = False
             continue
         after_footer = False
-        out.append(LineInfo(Role.BODY, s, e, _heading(text[s:e] if m else content, s)))
+        append(LineInfo(body, s, e, _heading(text[s:e] if m else content, s)))
     return out
 
 
