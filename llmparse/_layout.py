@@ -387,6 +387,9 @@ class _FootnoteFinder:
         info = self.lines[i]
         if info.heading is not None and info.heading.kind not in ("number", "numbered"):
             return None
+        first = self.doc.text[info.start : info.start + 1]
+        if not (first == "[" or first == "*" or first.isdecimal()):
+            return None  # what _marker says of such a line, without cutting it out
         content = self.content(i)
         found = _marker(content, expected)
         if found is None or (content.startswith("*") and found[0] not in self.stars):
