@@ -27,6 +27,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "numbering.gap": (Severity.WARNING, "a question number is skipped and nothing answers it"),
     "numbering.duplicate": (Severity.ERROR, "two questions carry the same number"),
     "numbering.unprinted": (Severity.ERROR, "no question carries a printed number; numbers were assigned in order"),
+    "numbering.assigned": (Severity.WARNING, "no printed numbers, but one question per paragraph ending in '?'"),
     "numbering.inferred_question": (Severity.WARNING, "a question without its heading was recovered at a page break"),
     "numbering.order": (Severity.INFO, "question numbers are printed out of order (grouped out of order)"),
     "coverage.unanswered": (Severity.ERROR, "a question has no answer (answer letters only)"),
@@ -101,12 +102,31 @@ def check_numbering(layout: Layout, letter: Letter) -> list[Finding]:
         out.append(_finding("numbering.gap", f"no question numbered {', '.join(missing)}", missing))
     if not any(info.heading is not None and info.heading.kind in ("question", "number", "numbered")
                for info in layout.lines if info.role is Role.BODY):
-        out.append(_finding("numbering.unprinted", "the letter prints no question numbers or headings; the "
-                            "questions were numbered in order and the structure is a guess", printed))
+        if _plain_paragraphs(letter):
+            out.append(_finding("numbering.assigned", "the letter prints no question numbers or headings; each "
+                                "question is one paragraph ending in '?', numbered in order", printed))
+        else:
+            out.append(_finding("numbering.unprinted", "the letter prints no question numbers or headings; the "
+                                "questions were numbered in order and the structure is a guess", printed))
     keys = [_num_key(n) for n in printed]
     if keys != sorted(keys):
         out.append(_finding("numbering.order", "questions are printed out of numeric order"))
     return out
+
+
+_ASKS = re.compile(r"\?[»”\"'’)\]]*(?:\s*\[?\d{1,3}\]?)*\s*$")
+
+
+def _plain_paragraphs(letter: Letter) -> bool:
+    """An unnumbered letter a reader numbers the same way: each question one paragraph ending in a question mark,
+    no answer ending in one, questions and answers taking turns (or no answers at all)."""
+    items = _items_in_order(letter)
+    if not letter.questions or any("\n" in q.text or not _ASKS.search(q.text) for q in letter.questions):
+        return False
+    if any(_ASKS.search(a.text) for a in letter.answers):
+        return False
+    roles = [role for role, _ in items]
+    return not letter.answers or all(a != b for a, b in pairwise(roles))
 
 
 def check_coverage(layout: Layout, letter: Letter) -> list[Finding]:

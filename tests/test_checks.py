@@ -90,6 +90,27 @@ class TestNumbering:
         assert found[0].severity is llmparse.Severity.INFO
 
 
+class TestUnnumbered:
+    def test_paragraphs_taking_turns_are_numbered_as_a_reader_would(self) -> None:
+        """A letter without numbers whose questions are single paragraphs ending in '?', each followed by its
+        answer, is numbered in order with a warning only."""
+        text = ("Vragen van het lid Jansen (VVD) aan de minister van Financiën (ingezonden 1 maart 2024).\n\n"
+                "Hoeveel kost de nieuwe brug over de rivier?\n\nDe brug kost ongeveer twaalf miljoen euro.\n\n"
+                "Wanneer is de brug klaar?\n\nDe brug is naar verwachting in het voorjaar klaar.\n")
+        result = llmparse.parse(text, strategy="rules")
+        assert {f.code for f in result.findings} >= {"numbering.assigned"}
+        assert "numbering.unprinted" not in {f.code for f in result.findings}
+
+    def test_two_questions_in_a_row_are_a_guess(self) -> None:
+        """Without numbers, two question paragraphs before one answer leave the pairing a guess: an error."""
+        text = ("Vragen van het lid Jansen (VVD) aan de minister van Financiën (ingezonden 1 maart 2024).\n\n"
+                "Hoeveel kost de nieuwe brug over de rivier?\n\nWie betaalt de brug?\n\n"
+                "De brug kost twaalf miljoen euro en het Rijk betaalt.\n\n"
+                "Wanneer is de brug klaar?\n\nDe brug is naar verwachting in het voorjaar klaar.\n")
+        result = llmparse.parse(text, strategy="rules")
+        assert "numbering.unprinted" in {f.code for f in result.errors}
+
+
 class TestCoverage:
     def test_unanswered_question_is_an_error(self) -> None:
         """Question 3 without an answer is coverage.unanswered, listing 3."""
