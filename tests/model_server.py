@@ -263,8 +263,11 @@ def _part(plan: dict[str, Any], messages: list[dict[str, Any]], lines: int) -> d
     """The share of ``plan`` in the lines a request shows: all of it, unless the letter is asked for in parts."""
     text, first = _letter_lines(messages)
     last = first + text.count("\n")
-    if first == 1 and last >= lines:
+    asked = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
+    part = re.search(r"\bpart (\d+) of (\d+)\b", asked)
+    if part is None:  # the whole letter (its first lines may be blank, and blank lines go unnumbered)
         return plan
+    first = 1 if part.group(1) == "1" else first
     share = {**plan, **{k: [e for e in plan[k] if first <= e["first"] <= last]
                         for k in ("questions", "answers", "footnotes")},
              "cuts": [c for c in plan["cuts"] if first <= c["line"] <= last]}

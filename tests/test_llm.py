@@ -226,13 +226,26 @@ def test_malformed_json_fails_after_reasks(script: Script) -> None:
 
 @pytest.mark.vcr
 def test_truncated_completion_is_a_typed_error(script: Script) -> None:
-    """A completion cut off at its token limit (finish_reason length) is TruncatedOutputError, not retried."""
-    script(Action("truncated", finish_reason="length"))
+    """Completions cut off at their token limit (finish_reason length) every time end in TruncatedOutputError
+    once the re-asks are spent, with the usage of every call."""
+    script(*[Action("truncated", finish_reason="length") for _ in range(3)])
     with pytest.raises(llmparse.TruncatedOutputError) as caught:
         llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor())
     assert caught.value.usage is not None
-    assert caught.value.usage.llm_calls == 1
+    assert caught.value.usage.llm_calls == 3
     assert "max_completion_tokens" in str(caught.value)
+
+
+@pytest.mark.vcr
+def test_a_truncated_completion_is_asked_again(script: Script) -> None:
+    """A completion cut off once is re-asked (saying so), and the whole plan that follows is the result."""
+    script(Action("truncated", finish_reason="length"), Action("rules-plan"))
+    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor())
+    rules = llmparse.parse(EXAMPLE, strategy="rules")
+    assert [a.numbers for a in result.letter.answers] == [a.numbers for a in rules.letter.answers]
+    reask = next(f for f in result.findings if f.code == "model.reasked")
+    assert "cut off at its token limit" in reask.message
+    assert result.usage.llm_calls == 2
 
 
 # --- transport ----------------------------------------------------------------------------------------------
