@@ -24,16 +24,18 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._cache import ResultCache
 from ._document import DEFAULT_MAX_CHARS
 from ._exceptions import InputError, LLMParseError
-from ._extraction import LLMExtractor
 from ._models import Result
 from ._pacing import PACING, Pacing
 from ._pipeline import aparse, model_configured
 from ._types import Source, Strategy
+
+if TYPE_CHECKING:
+    from ._extraction import LLMExtractor
 
 __all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "parse_many", "resume"]
 
@@ -123,6 +125,8 @@ async def aparse_many(
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        from ._extraction import LLMExtractor  # the model stack, imported only when a model is used
+
         llm = LLMExtractor.from_env(model=model, base_url=base_url)
     options: dict[str, Any] = {"strategy": strategy, "llm": llm, "max_chars": max_chars, "cache": cache}
     pacing = Pacing(concurrency)
@@ -177,6 +181,8 @@ def parse_many(
 
     extractor = llm
     if extractor is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        from ._extraction import LLMExtractor
+
         extractor = LLMExtractor.from_env(model=model, base_url=base_url)
 
     async def pump() -> None:
