@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -15,7 +16,7 @@ import pytest
 import llmparse
 from llmparse._cli import main
 
-from .conftest import EXAMPLE, ROOT
+from .conftest import EXAMPLE, LETTERS, ROOT
 
 ENDPOINT_NOTICE = "no model endpoint configured"
 
@@ -259,21 +260,19 @@ def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    """Usage errors make argparse exit with code 2 and a usage message on stderr."""
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
+    """Usage errors exit with code 2, the usage and a one-line error on stderr, nothing on stdout."""
+    assert main(argv) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert "usage:" in err
+    assert err.startswith("Usage: llmparse")
+    assert re.search(r"^llmparse: error: ", err, re.MULTILINE), err
+    assert "Traceback" not in err
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     """--version prints the library version and exits 0."""
-    with pytest.raises(SystemExit) as info:
-        main(["--version"])
-    assert info.value.code == 0
-    assert llmparse.__version__ in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"llmparse {llmparse.__version__}\n"
 
 
 # --- a real process ----------------------------------------------------------------------------------------
@@ -352,11 +351,9 @@ def test_csv_format_writes_one_header_and_a_row_per_question_number(capsys: pyte
         "format-with-out-dir", "pairs-with-output"])
 def test_usage_mistakes_exit_2_with_a_usage_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """Values and flag combinations that cannot work are refused before anything is parsed."""
-    with pytest.raises(SystemExit) as stop:
-        main(argv)
-    assert stop.value.code == 2
+    assert main(argv) == 2
     err = capsys.readouterr().err
-    assert re.search(r"^llmparse( parse)?: error: ", err, re.MULTILINE), err
+    assert re.search(r"^llmparse: error: ", err, re.MULTILINE), err
     assert "Traceback" not in err
 
 
@@ -492,3 +489,52 @@ def test_verbose_shows_the_pdf_readers_warnings(monkeypatch: pytest.MonkeyPatch)
         assert pypdf_log.level == logging.ERROR
     finally:
         pypdf_log.setLevel(before)
+
+
+# --- progress and summary -------------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+RECIPE = "Appeltaart\n\nMeng bloem, boter en appels.\n"
+
+
+def _folder_with_a_failure(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in sorted(LETTERS.glob("*.txt"))[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "recept.txt").write_text(RECIPE, encoding="utf-8")
+    return folder
+
+
+def test_a_terminal_gets_a_progress_bar_and_stdout_only_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """On a terminal stderr shows a bar that ends at 4/4 letters with the rate, time left and counts, the failure
+    above it, and a summary table; stdout holds the three results and nothing else."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["parse", str(_folder_with_a_failure(tmp_path)), "--strategy", "rules", "--format", "jsonl"]) == 2
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())  # without colours and cursor moves
+    final = shown.split("\r")[-1]
+    assert re.search(r"━{20} 4/4 letters \d+(\.\d)?/s +0:00:00 +1 failed", final), final
+    assert re.search(r"(^|\r)llmparse: NotALetterError: .*recept\.txt", shown, re.MULTILINE)  # a line of its own
+    assert re.search(r"^letters +4: answers 3$", final, re.MULTILINE)
+    assert re.search(r"^failed +1 *$", final, re.MULTILINE)
+    assert [llmparse.Result.model_validate_json(line).letter.kind for line in capsys.readouterr().out.splitlines()
+            ] == ["answers"] * 3
+
+
+def test_a_pipe_gets_plain_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Piped, stderr holds the failure and the plain summary: no bar, no control characters."""
+    assert main(["parse", str(_folder_with_a_failure(tmp_path)), "--strategy", "rules", "--format", "jsonl"]) == 2
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert "\x1b" not in err
+    assert err.splitlines()[1:4] == ["letters 4: answers 3; 1 failed", "letters with error findings 0; findings 0",
+                                     "model calls 0; tokens 0; cache hits 0"]
