@@ -313,7 +313,9 @@ def _check_folder(results: Path, named: set[str], sources: list[Path]) -> None:
     for source in sources:
         parts = Path(_identity(source)).parts
         tails.update(os.path.join(*parts[k:]) for k in range(1, len(parts)))
-    if any(os.path.normpath(name) in tails for name in relative):
+    # a name from a first run given "../letters/a.txt" is known by what follows its leading ".." parts
+    if any(os.path.join(*tail) in tails for name in relative
+           if (tail := [part for part in Path(os.path.normpath(name)).parts if part != ".."])):
         raise InputError(f"names its letters by paths relative to another folder ({relative[0]!r} is not "
                          "here): run --resume from the folder the first run ran in", source=str(results))
 

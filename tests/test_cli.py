@@ -538,3 +538,96 @@ def test_a_pipe_gets_plain_lines(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "\x1b" not in err
     assert err.splitlines()[1:4] == ["letters 4: answers 3; 1 failed", "letters with error findings 0; findings 0",
                                      "model calls 0; tokens 0; cache hits 0"]
+
+
+# --- the rough edges a new user hits ---------------------------------------------------------------------------
+
+
+def test_resume_of_a_run_given_dotdot_paths_from_another_folder_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A first run from run/ given ../brieven/*.txt, resumed from the parent given brieven/: refused with the
+    reason, the results file untouched (it used to parse every letter again and double the file)."""
+    folder, run = tmp_path / "brieven", tmp_path / "run"
+    folder.mkdir()
+    run.mkdir()
+    for path in sorted(LETTERS.glob("*.txt"))[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out.jsonl"
+    monkeypatch.chdir(run)
+    assert main(["parse", *(f"../brieven/{p.name}" for p in sorted(folder.iterdir())), "--strategy", "rules",
+                 "-o", str(out)]) == 0
+    before = out.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["parse", "brieven", "--strategy", "rules", "-o", str(out), "--resume"]) == 2
+    assert "run --resume from the folder the first run ran in" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    monkeypatch.chdir(run)  # from the first run's folder it resumes, with nothing left to do
+    assert main(["parse", "../brieven", "--strategy", "rules", "-o", str(out), "--resume"]) == 0
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["parse", "check"])
+def test_an_empty_input_set_says_no_letters_found(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  command: str) -> None:
+    """A folder without letter files is not an empty success: "no letters found", exit 2, nothing on stdout."""
+    (tmp_path / "notities.odt").write_bytes(b"PK")
+    assert main([command, str(tmp_path), "--strategy", "rules"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"llmparse: error: no letters found in {tmp_path} (.txt, .md, .pdf, .docx files)\n"
+
+
+def test_review_without_o_writes_to_the_current_folder_never_beside_the_letter(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`review FILE` names the page after the letter in the current folder (the letter's folder may be read-only
+    or someone else's archive); `-o -` writes the page to stdout."""
+    archive, here = tmp_path / "archief", tmp_path / "hier"
+    archive.mkdir()
+    here.mkdir()
+    letter = archive / "compleet.txt"
+    letter.write_text(COMPLETE, encoding="utf-8")
+    monkeypatch.chdir(here)
+    assert main(["review", str(letter)]) == 0
+    assert capsys.readouterr().err == "llmparse: wrote compleet.txt.html\n"
+    assert [p.name for p in here.iterdir()] == ["compleet.txt.html"]
+    assert [p.name for p in archive.iterdir()] == ["compleet.txt"]
+    assert main(["review", str(letter), "-o", "-"]) == 0
+    assert capsys.readouterr().out == llmparse.parse(letter, strategy="rules").to_html()
+
+
+def test_review_shows_one_letter_of_a_results_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str], complete: Path) -> None:
+    """`review results.jsonl --letter NAME` shows that letter's stored Result (named by file name or path); a
+    file of several results without --letter, an unknown name and a letter that failed are one-line errors."""
+    recipe = tmp_path / "recept.txt"
+    recipe.write_text(RECIPE, encoding="utf-8")
+    results = tmp_path / "results.jsonl"
+    assert main(["parse", str(EXAMPLE), str(complete), str(recipe), "--strategy", "rules", "-o", str(results)]) == 2
+    stored = [llmparse.Result.model_validate(record) for record in map(json.loads, results.read_text("utf-8")
+              .splitlines()) if "error" not in record]
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    for name, result in [("compleet.txt", stored[1]), (str(EXAMPLE), stored[0])]:
+        assert main(["review", str(results), "--letter", name, "-o", "page.html"]) == 0
+        assert (tmp_path / "page.html").read_text(encoding="utf-8") == result.to_html()
+    assert main(["review", str(results), "--letter", "compleet.txt"]) == 0
+    assert (tmp_path / "compleet.txt.html").exists()
+    capsys.readouterr()
+    for argv, message in [([], "holds 2 results: name one with --letter NAME"),
+                          (["--letter", "weg.txt"], "holds 0 results for weg.txt"),
+                          (["--letter", "recept.txt"], "holds 0 results for recept.txt (it failed: NotALetterError")]:
+        assert main(["review", str(results), *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"llmparse: InputError: {results}: {message}"), err
+        assert len(err.splitlines()) == 1
+
+
+def test_max_chars_refuses_a_longer_letter(capsys: pytest.CaptureFixture[str], complete: Path) -> None:
+    """`--max-chars N` makes a longer letter an InputTooLargeError line (exit 2) and lets a shorter one through."""
+    assert main(["parse", str(complete), "--strategy", "rules", "--max-chars", "200"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("llmparse: InputTooLargeError: ")
+    assert main(["parse", str(complete), "--strategy", "rules", "--max-chars", str(len(COMPLETE) + 10)]) == 0
+    assert len(llmparse.Result.model_validate_json(capsys.readouterr().out).letter.questions) == 2
