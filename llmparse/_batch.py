@@ -98,6 +98,18 @@ async def _one(index: int, source: Source, options: dict[str, Any], pacing: Paci
     return Outcome(index, name, result)
 
 
+def _refuse_a_file_name(source: Source) -> None:
+    """A str is a letter's text; one that names an existing file and holds no line break is a mistake
+    (``parse_many(glob.glob(...))``) that would fail every letter as "not a letter"."""
+    try:
+        named = isinstance(source, str) and "\n" not in source and len(source) < 4096 and os.path.isfile(source)
+    except ValueError:  # a NUL byte: text, not a name
+        named = False
+    if named:
+        raise TypeError(f"{source!r} is a str, which is taken as a letter's text, but it names a file: pass "
+                        f"pathlib.Path({source!r}) (for a glob: map(pathlib.Path, glob.glob(...)))")
+
+
 async def aparse_many(
     sources: Iterable[Source],
     *,
@@ -118,6 +130,9 @@ async def aparse_many(
             request is ready to go out whenever an answer comes in.
         ordered: yield in input order (True) or as each letter completes (False).
         strategy, llm, model, base_url, max_chars, cache: as for ``parse``.
+
+    Raises:
+        TypeError: a source is a str that names an existing file (a str is a letter's text: pass a Path).
 
     Closing the generator early (``aclose``, or leaving an ``async for`` loop over ``contextlib.aclosing``)
     cancels the letters started ahead, so they make no further model calls.
@@ -143,6 +158,7 @@ async def aparse_many(
                 if item is None:
                     exhausted = True
                     break
+                _refuse_a_file_name(item[1])
                 pending.add(asyncio.ensure_future(_one(item[0], item[1], options, pacing)))
             if not pending:
                 break

@@ -11,6 +11,8 @@ Every ``span`` is a ``[start, end)`` character range in ``Result.text``.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import re
 from enum import Enum
 from typing import Literal
 
@@ -237,3 +239,18 @@ class Result(_Frozen):
         from ._review import render_html
 
         return render_html(self)
+
+
+def _describe(model: type[BaseModel]) -> None:
+    """Give each field of ``model`` the description its class docstrings' ``Attributes:`` sections hold (one
+    source for the docs and the JSON Schema that ``llmparse schema`` prints)."""
+    for cls in reversed(model.__mro__):
+        attributes = inspect.cleandoc(cls.__dict__.get("__doc__") or "").partition("Attributes:")[2]
+        for name, text in re.findall(r"^    (\w+): (.*(?:\n {8}.*)*)", attributes, re.MULTILINE):
+            if name in model.model_fields:
+                model.model_fields[name].description = " ".join(text.replace("``", "").split())
+    model.model_rebuild(force=True)
+
+
+for _model in (Person, Footnote, Item, Question, Answer, Letter, Finding, Usage, Provenance, Result):  # leaves first
+    _describe(_model)

@@ -173,6 +173,7 @@ def _end(document: Document, result: Result, strict: bool) -> Result:
         raise ChecksFailedError(
             f"{document.source}: {len(result.errors)} error finding(s), first: {result.errors[0].message}",
             findings=result.errors,
+            result=result,
         )
     return result
 
