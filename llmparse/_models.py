@@ -14,7 +14,7 @@ import datetime as dt
 import inspect
 import re
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,8 +46,18 @@ Kind = Literal["answers", "notice", "questions_only"]
 answered elsewhere), ``questions_only`` (the questions without an answer part)."""
 
 
+def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Describe each field in the JSON Schema (``llmparse schema``) with what the ``Attributes:`` sections of the
+    model's docstrings say about it: one text for the docs and the schema, read only when a schema is made."""
+    for cls in reversed(model.__mro__):
+        attributes = inspect.cleandoc(cls.__dict__.get("__doc__") or "").partition("Attributes:")[2]
+        for name, text in re.findall(r"^    (\w+): (.*(?:\n {8}.*)*)", attributes, re.MULTILINE):
+            if name in schema.get("properties", {}):
+                schema["properties"][name]["description"] = " ".join(text.replace("``", "").split())
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_describe)
 
 
 class Severity(str, Enum):
@@ -240,17 +250,3 @@ class Result(_Frozen):
 
         return render_html(self)
 
-
-def _describe(model: type[BaseModel]) -> None:
-    """Give each field of ``model`` the description its class docstrings' ``Attributes:`` sections hold (one
-    source for the docs and the JSON Schema that ``llmparse schema`` prints)."""
-    for cls in reversed(model.__mro__):
-        attributes = inspect.cleandoc(cls.__dict__.get("__doc__") or "").partition("Attributes:")[2]
-        for name, text in re.findall(r"^    (\w+): (.*(?:\n {8}.*)*)", attributes, re.MULTILINE):
-            if name in model.model_fields:
-                model.model_fields[name].description = " ".join(text.replace("``", "").split())
-    model.model_rebuild(force=True)
-
-
-for _model in (Person, Footnote, Item, Question, Answer, Letter, Finding, Usage, Provenance, Result):  # leaves first
-    _describe(_model)
