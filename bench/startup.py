@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "kv-2020Z03371.ministry-pdftext.txt"
@@ -62,7 +63,7 @@ def main() -> int:
     cases = {"llmparse --version": ["--version"],
              "llmparse parse LETTER --strategy rules": ["parse", str(EXAMPLE), "--strategy", "rules",
                                                         "--format", "jsonl"]}
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     for name, args in cases.items():
         _run(args)  # warm the file cache and the bytecode
         runs = [_run(args) for _ in range(options.repeat)]
