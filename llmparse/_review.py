@@ -547,8 +547,8 @@ def render_html(result: Result) -> str:
 
     Questions, answers and footnotes are highlighted by their spans in ``Result.text`` and labelled with
     their numbers; each line has the id ``L<n>`` (1-based) and each finding links to the line where its span
-    starts, or (without a span) to the first item with one of its question numbers, or is marked letter-wide. The page loads nothing (inline CSS and script only) and the same result always
-    gives the same page.
+    starts, or (without a span) to the first item with one of its question numbers, or is marked letter-wide.
+    The page loads nothing (inline CSS and script only) and the same result always gives the same page.
     """
     text = result.text
     letter = result.letter

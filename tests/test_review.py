@@ -287,7 +287,7 @@ class TestStructure:
     def test_highlights_have_no_underline(self) -> None:
         """Items are marked by a background and a left rule on every line they cover, never by an underline."""
         css = render_html(CASES["truncated"]()).split("<style>", 1)[1].split("</style>", 1)[0]
-        marks = [rule for rule in re.findall(r"mark[^{]*\{[^}]*\}", css)]
+        marks: list[str] = re.findall(r"mark[^{]*\{[^}]*\}", css)
         assert marks
         assert not [rule for rule in marks if re.search(r"inset 0 -\d|underline|border-bottom", rule)]
         assert re.search(r"mark\.q \{[^}]*background: var\(--q\); box-shadow: inset 3px 0 0", css)
