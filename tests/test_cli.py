@@ -631,3 +631,30 @@ def test_max_chars_refuses_a_longer_letter(capsys: pytest.CaptureFixture[str], c
     assert err.startswith("llmparse: InputTooLargeError: ")
     assert main(["parse", str(complete), "--strategy", "rules", "--max-chars", str(len(COMPLETE) + 10)]) == 0
     assert len(llmparse.Result.model_validate_json(capsys.readouterr().out).letter.questions) == 2
+
+
+def test_ctrl_c_in_a_running_process_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    """SIGINT to a real `llmparse parse -o FILE` run in the middle of its letters: exit 130, no traceback, the
+    interrupted line last on stderr, and FILE holds the finished letters' lines (a torn last one --resume cuts)."""
+    import signal
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(60):
+        for path in sorted(LETTERS.glob("*.txt")):
+            (folder / f"{k}-{path.name}").write_bytes(path.read_bytes())
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "llmparse", "parse", str(folder), "--strategy", "rules", "-o",
+                             str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and out.stat().st_size) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "llmparse: interrupted; what was written to -o FILE is kept (--resume goes on)"
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert 0 < len(lines) < 60 * len(list(LETTERS.glob("*.txt")))
+    assert all(isinstance(json.loads(line), dict) for line in lines[:-1])
