@@ -35,10 +35,7 @@ from typing import Any
 import llmparse
 from llmparse._document import load_document
 from llmparse._extraction._prompts import render_messages
-from llmparse._extraction._schema import LetterPlan, plan_to_internal
 from llmparse._layout import read_layout
-from llmparse._pipeline import _finish
-from llmparse._plan import Extraction
 
 REPO = Path(__file__).resolve().parents[1]
 METADATA = ("kind", "reference", "subject", "askers", "respondents", "submitted_on", "received_on")
@@ -96,8 +93,7 @@ def measure(name: str, gold: dict[str, Any], letters: Path) -> Row:
     document = load_document(letters / name)
     layout = read_layout(document)
     plan_json = plan_from_gold(layout, gold)
-    plan, rejected = plan_to_internal(layout, LetterPlan.model_validate(plan_json))
-    letter = _finish(document, layout, Extraction(plan, "llm", rejected=tuple(rejected))).letter
+    letter = llmparse.parse_plan(letters / name, plan_json).letter
     copying: dict[str, Any] = {"kind": plan_json["kind"]}
     copying["questions"] = [{"numbers": list(q.numbers), "text": q.text} for q in letter.questions]
     copying["answers"] = [{"numbers": list(a.numbers), "text": a.text} for a in letter.answers]

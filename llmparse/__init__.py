@@ -31,8 +31,10 @@ from ._exceptions import (
     TruncatedOutputError,
     UnreadableFileError,
     UnsupportedFormatError,
+    UnsupportedSchemaError,
 )
 from ._export import PAIR_COLUMNS, pairs_csv, pairs_jsonl
+from ._extraction import PlanExtractor
 from ._models import (
     SCHEMA_VERSION,
     Answer,
@@ -46,8 +48,8 @@ from ._models import (
     Severity,
     Usage,
 )
-from ._pipeline import __version__, aparse, parse
-from ._types import Source, Strategy
+from ._pipeline import __version__, aparse, parse, parse_plan
+from ._types import Extractor, Source, Strategy
 
 if _typing.TYPE_CHECKING:
     from ._extraction import LLMExtractor, RetryPolicy
@@ -62,6 +64,7 @@ __all__ = [
     "ChecksFailedError",
     "EmptyInputError",
     "EncryptedFileError",
+    "Extractor",
     "Finding",
     "Footnote",
     "InputError",
@@ -78,6 +81,7 @@ __all__ = [
     "NotALetterError",
     "Outcome",
     "Person",
+    "PlanExtractor",
     "Provenance",
     "Question",
     "Result",
@@ -89,6 +93,7 @@ __all__ = [
     "TruncatedOutputError",
     "UnreadableFileError",
     "UnsupportedFormatError",
+    "UnsupportedSchemaError",
     "Usage",
     "__version__",
     "aparse",
@@ -97,6 +102,8 @@ __all__ = [
     "pairs_jsonl",
     "parse",
     "parse_many",
+    "parse_plan",
+    "plan_schema",
     "result_schema",
 ]
 
@@ -104,6 +111,13 @@ __all__ = [
 def result_schema() -> dict[str, object]:
     """The JSON Schema of ``Result``: what ``llmparse parse --format json`` prints."""
     return Result.model_json_schema()
+
+
+def plan_schema() -> dict[str, object]:
+    """The JSON Schema of a model's plan: what the model path asks for and ``parse_plan`` takes."""
+    from ._extraction._schema import LetterPlan
+
+    return LetterPlan.model_json_schema()
 
 
 #: Public names imported on first use: the model extractor brings the model stack (instructor, openai, httpx2),

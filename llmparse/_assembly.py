@@ -1,8 +1,11 @@
 """Assembly: turns a Plan into the typed Letter, cutting every text from the Document.
 
-No text comes from the extractor. Each item's and footnote's text is ``Layout.cut`` of its range: the body
-lines inside it, page furniture and footnote bodies removed, whitespace collapsed. Footnotes are attached
-to the item whose text first cites their marker.
+No text comes from the extractor. An item's text is the body lines inside its range, with page furniture,
+the Layout's footnote bodies and the ranges the plan itself calls footnotes left out, whitespace collapsed.
+A footnote's text is its range's footnote lines (or, where the plan names a footnote the Layout did not
+see, its body lines). Footnotes are attached to the item whose text first cites their marker.
+
+Assembly trusts the plan's ranges; the checks then compare the result with the Layout, which no plan changes.
 """
 
 from __future__ import annotations
@@ -50,6 +53,18 @@ def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[Planned
     return cited
 
 
+def _item_text(layout: Layout, item: PlannedItem, footnotes: tuple[PlannedFootnote, ...]) -> str:
+    """The body text of ``item``'s range, leaving out the lines the plan calls footnotes."""
+    doc = layout.document
+    skip = tuple((doc.lines[doc.line_at(fn.start)].start, fn.end) for fn in footnotes
+                 if fn.start < item.end and fn.end > item.start)
+    return layout.cut(item.start, item.end, skip=skip)
+
+
+def _footnote_text(layout: Layout, fn: PlannedFootnote) -> str:
+    return layout.cut(fn.start, fn.end, role=Role.FOOTNOTE) or layout.cut(fn.start, fn.end)
+
+
 def assemble(layout: Layout, plan: Plan) -> Letter:
     """Build the Letter of ``plan``, every text cut from ``layout``'s document."""
     items = list(plan.items)
@@ -58,11 +73,10 @@ def assemble(layout: Layout, plan: Plan) -> Letter:
     answers: list[Answer] = []
     text = layout.document.text
     for item, markers in zip(items, cited, strict=True):
-        heading = _heading_text(text, item.heading)
         fields = {
             "numbers": list(item.numbers),
-            "heading": heading,
-            "text": layout.cut(item.start, item.end),
+            "heading": _heading_text(text, item.heading),
+            "text": _item_text(layout, item, plan.footnotes),
             "span": (item.start, item.end),
             "footnotes": markers,
         }
@@ -70,10 +84,8 @@ def assemble(layout: Layout, plan: Plan) -> Letter:
             questions.append(Question.model_validate(fields))
         else:
             answers.append(Answer.model_validate(fields))
-    footnotes = [
-        Footnote(marker=fn.marker, text=layout.cut(fn.start, fn.end, role=Role.FOOTNOTE), span=(fn.start, fn.end))
-        for fn in plan.footnotes
-    ]
+    footnotes = [Footnote(marker=fn.marker, text=_footnote_text(layout, fn), span=(fn.start, fn.end))
+                 for fn in plan.footnotes]
     md = plan.metadata
     return Letter(
         kind=plan.kind,

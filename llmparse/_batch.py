@@ -42,7 +42,7 @@ __all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs",
 logger = logging.getLogger("llmparse")
 
 #: File types a folder is searched for.
-LETTER_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+LETTER_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".odt", ".xml", ".html", ".xhtml")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ breaks, as do markdown page rules (``-----``).
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -23,17 +24,20 @@ from ._exceptions import (
     InputTooLargeError,
     UnsupportedFormatError,
 )
+from ._markup_readers import MARKUP_READERS, MarkupStructure, read_odt
 from ._readers import read_docx, read_pdf
 from ._types import Source
 
 __all__ = ["DEFAULT_MAX_CHARS", "Document", "Line", "load_document", "read_source"]
+
+log = logging.getLogger(__name__)
 
 #: The largest letter llmparse reads by default (characters). The longest real letters are ~100 kB.
 DEFAULT_MAX_CHARS = 5_000_000
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown", ""})
 #: Files read by a reader of their own (see ``_readers``) rather than decoded as text.
-READERS = {".pdf": read_pdf, ".docx": read_docx}
+READERS = {".pdf": read_pdf, ".docx": read_docx, ".odt": read_odt}
 #: A PDF or Word file may hold this many bytes per character of ``max_chars``: fonts, images and zip
 #: overhead make them far larger than their text. Past it the file is refused before it is opened.
 BINARY_BYTES_PER_CHAR = 20
@@ -73,11 +77,14 @@ class Document:
         text: the normalised text; every span in a result indexes it.
         lines: every line in order (form feeds end a line as ``\\n`` does).
         source: the name of the input, for messages.
+        markup: where the items are as the file's markup says (the official XML and XHTML forms), as
+            offsets into ``text``; None for text, PDF, Word and ODT input, and for markup llmparse does not know.
     """
 
     text: str
     lines: tuple[Line, ...]
     source: str
+    markup: MarkupStructure | None = None
 
     def line_text(self, i: int) -> str:
         """The text of line ``i``."""
@@ -159,11 +166,19 @@ def _cp1252_ok(data: bytes) -> bool:
 def read_source(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[str, str]:
     """Read a source into raw text; returns ``(text, name)``.
 
-    A ``str`` is the letter's text; a path (``pathlib.Path`` or any ``os.PathLike``) is read from disk: .pdf
-    and .docx files through their readers (page breaks as form feeds), anything else as text; ``bytes`` are
-    decoded as UTF-8 (with or without BOM), UTF-16 with a BOM, or cp1252. Bytes are always text: a PDF's
-    bytes are refused with ``UnsupportedFormatError`` (pass its path instead), so no temporary file is made.
+    A ``str`` is the letter's text; a path (``pathlib.Path`` or any ``os.PathLike``) is read from disk: .pdf,
+    .docx and .odt files through their readers (page breaks as form feeds), the official .xml and .html /
+    .xhtml forms rendered from their markup, anything else as text; ``bytes`` are decoded as UTF-8 (with or
+    without BOM), UTF-16 with a BOM, or cp1252. Bytes are always text: a PDF's bytes are refused with
+    ``UnsupportedFormatError`` (pass its path instead), so no temporary file is made.
     """
+    text, name, _ = _read(source, max_chars)
+    return text, name
+
+
+def _read(source: Source, max_chars: int) -> tuple[str, str, MarkupStructure | None]:
+    """``read_source``, with the structure a markup reader took from the file."""
+    markup: MarkupStructure | None = None
     if isinstance(source, str):
         name = "<str>"
         text = source
@@ -176,24 +191,27 @@ def read_source(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[
     elif isinstance(source, PathLike):
         path = Path(source)
         name = str(path)
-        text = _read_path(path, name, max_chars)
+        text, markup = _read_path(path, name, max_chars)
     else:
         raise TypeError(f"source must be str, bytes or a path, not {type(source).__name__}")
     if len(text) > max_chars:
         raise InputTooLargeError(f"{len(text):,} characters is over the limit of {max_chars:,}", source=name)
-    return text, name
+    return text, name, markup
 
 
-def _read_path(path: Path, name: str, max_chars: int) -> str:
-    """A file's raw text: through its reader (.pdf, .docx) or decoded (text files), refusing huge files unread."""
+def _read_path(path: Path, name: str, max_chars: int) -> tuple[str, MarkupStructure | None]:
+    """A file's raw text and markup structure: through its reader (.pdf, .docx, .odt, .xml, .html) or decoded
+    (text files), refusing huge files unread."""
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
-    if reader is None and suffix not in TEXT_SUFFIXES:
+    markup_reader = MARKUP_READERS.get(suffix)
+    if reader is None and markup_reader is None and suffix not in TEXT_SUFFIXES:
         raise UnsupportedFormatError(
-            f"llmparse reads .txt, .md, .pdf and .docx files; convert {path.suffix} files to one of those first",
+            f"llmparse reads .txt, .md, .pdf, .docx and .odt files and the official .xml and .html / .xhtml forms; "
+            f"convert {path.suffix} files to one of those first",
             source=name,
         )
-    limit = (BINARY_BYTES_PER_CHAR if reader else 4) * max_chars
+    limit = (BINARY_BYTES_PER_CHAR if reader or markup_reader else 4) * max_chars
     try:
         size = path.stat().st_size
         if size > limit:
@@ -201,25 +219,30 @@ def _read_path(path: Path, name: str, max_chars: int) -> str:
                 f"{size:,} bytes is over the limit for {max_chars:,} characters ({limit:,} bytes)", source=name
             )
         if reader:
-            return reader(path, source=name)
+            return reader(path, source=name), None
+        if markup_reader:
+            return markup_reader(path, source=name)
         # read at most one byte past the limit: a FIFO or a device reports size 0 and may never end
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
         if len(data) > limit:
             raise InputTooLargeError(f"more than {limit:,} bytes is over the limit for {max_chars:,} characters",
                                      source=name)
-        return _decode(data, name)
+        return _decode(data, name), None
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", source=name) from exc
 
 
 def load_document(source: Source, *, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
     """Turn a source into a ``Document``; raises an ``InputError`` subclass for unusable input."""
-    raw, name = read_source(source, max_chars=max_chars)
+    raw, name, markup = _read(source, max_chars)
     controls = len(_CONTROL.findall(raw, 0, 65536))
     if controls > 0.01 * min(len(raw), 65536) + 8:
         raise BinaryInputError("is mostly control characters: binary data, not a letter's text", source=name)
     text = normalise(raw)
     if not text.strip():
         raise EmptyInputError("holds no text", source=name)
-    return Document(text=text, lines=_index_lines(text), source=name)
+    if markup is not None and text != raw:  # normalising moved characters: the markup's offsets no longer hold
+        log.debug("%s: normalising changed the rendered text; its markup structure is not used", name)
+        markup = None
+    return Document(text=text, lines=_index_lines(text), source=name, markup=markup)

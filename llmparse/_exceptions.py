@@ -8,6 +8,8 @@ Catch ``LLMParseError`` to handle them all with one ``except``::
     │   ├── BinaryInputError       bytes that are not text (NUL bytes, control characters)
     │   ├── InputTooLargeError     larger than the configured maximum
     │   ├── UnsupportedFormatError a file type llmparse has no reader for
+    │   │   └── UnsupportedSchemaError XML of another schema than officielebekendmakingen's, or an
+    │   │                              OpenDocument file that is not a text document
     │   ├── MissingExtraError      a PDF or Word file, but its reader's extra is not installed
     │   ├── UnreadableFileError    a PDF or Word file that cannot be read
     │   │   ├── EncryptedFileError a password-protected PDF
@@ -50,6 +52,7 @@ __all__ = [
     "TruncatedOutputError",
     "UnreadableFileError",
     "UnsupportedFormatError",
+    "UnsupportedSchemaError",
 ]
 
 
@@ -81,8 +84,13 @@ class InputTooLargeError(InputError):
 
 
 class UnsupportedFormatError(InputError):
-    """Raised for a file type without a reader (llmparse reads .txt, .md, .pdf and .docx), or PDF bytes
-    passed without their path."""
+    """Raised for a file type without a reader (llmparse reads .txt, .md, .pdf, .docx, .odt, and the official
+    .xml and .html / .xhtml forms), or PDF bytes passed without their path."""
+
+
+class UnsupportedSchemaError(UnsupportedFormatError):
+    """Raised for a .xml file whose root is not the officielebekendmakingen ``<officiele-publicatie>`` (a
+    Word part, a feed, another schema), or an .odt file that is a spreadsheet or a presentation."""
 
 
 class MissingExtraError(InputError):

@@ -101,27 +101,13 @@ class Layout:
         text = self.content(i)
         return i if len(text) <= 80 and set(re.findall(r"\d{1,4}[a-z]?", text)) & set(numbers) else None
 
-    def with_footnotes(self, ranges: list[tuple[int, int]]) -> Layout:
-        """This layout with the body lines inside ``ranges`` marked as footnote lines.
-
-        A model's plan may name footnotes the rules did not see; their lines must not end up in item texts.
-        """
-        lines = list(self.lines)
-        for start, end in ranges:
-            for i in range(self.document.line_at(start), len(lines)):
-                info = lines[i]
-                if info.start >= end:
-                    break
-                if info.role is Role.BODY and info.heading is None:
-                    lines[i] = LineInfo(Role.FOOTNOTE, info.start, info.end)
-        return Layout(self.document, tuple(lines), self.footnotes)
-
-    def cut(self, start: int, end: int, *, role: Role = Role.BODY) -> str:
+    def cut(self, start: int, end: int, *, role: Role = Role.BODY, skip: tuple[tuple[int, int], ...] = ()) -> str:
         """The text of ``[start, end)`` as a reader sees it: body lines only, whitespace collapsed.
 
         Only lines of ``role`` count (footnote lines when cutting a footnote), so furniture and footnote
-        bodies inside an item's range are left out; a blank line between two body lines
-        becomes one newline (a paragraph break); other whitespace runs become one space.
+        bodies inside an item's range are left out, and so are lines starting inside a ``skip`` range; a
+        blank line between two body lines becomes one newline (a paragraph break); other whitespace runs
+        become one space.
         """
         text = self.document.text
         first = self.document.line_at(start)
@@ -136,7 +122,7 @@ class Layout:
             if info.role is Role.BLANK:
                 gap = bool(parts)
                 continue
-            if info.role is not role:
+            if info.role is not role or any(a <= info.start < b for a, b in skip):
                 continue
             s, e = max(start, info.start), min(end, info.end)
             piece = _WS.sub(" ", text[s:e]).strip()

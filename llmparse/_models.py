@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._export import pairs  # reads a Result without importing this module back
+
 __all__ = [
     "SCHEMA_VERSION",
     "Answer",
@@ -200,6 +202,10 @@ class Provenance(_Frozen):
         schema_version: the version of this output schema.
         source: the input's name (file path), or None for text passed in directly.
         cached: True when the result came from the cache (its usage is what it cost when it was made).
+        structure: where the items' boundaries came from: ``markup`` when the file's own markup delimits
+            them (the official XML's ``<vraag>`` / ``<antwoord>``, the XHTML page's ``div.vraag`` /
+            ``div.antwoord``), ``text`` when the rules or the model read them from the text (text, PDF,
+            Word, ODT, and markup llmparse does not know).
     """
 
     strategy: Literal["rules", "llm"]
@@ -209,6 +215,7 @@ class Provenance(_Frozen):
     schema_version: str = SCHEMA_VERSION
     source: str | None = None
     cached: bool = False
+    structure: Literal["markup", "text"] = "text"
 
 
 class Result(_Frozen):
@@ -240,8 +247,6 @@ class Result(_Frozen):
 
     def pairs(self) -> list[dict[str, object]]:
         """One flat row per question number: the question and its covering answer (columns in the README)."""
-        from ._export import pairs
-
         return pairs(self)
 
     def to_html(self) -> str:

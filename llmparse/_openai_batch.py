@@ -15,16 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ._document import load_document
-from ._exceptions import LLMParseError
-from ._extraction._prompts import prompt_version, render_messages
-from ._extraction._schema import LetterPlan, PlanContext, plan_to_internal
+from ._exceptions import LLMParseError, ModelOutputError
+from ._extraction._prompts import render_messages
+from ._extraction._schema import LetterPlan
 from ._layout import read_layout
 from ._models import Usage
-from ._pipeline import _finish
-from ._plan import Extraction
+from ._pipeline import parse_plan
 
 __all__ = ["Rerun", "collect_outputs", "prepare_requests"]
 
@@ -115,30 +112,16 @@ def collect_outputs(lines: Iterable[str], *, model: str | None = None, root: Pat
             yield "rerun", Rerun(source, "the completion was cut off at its token limit")
             continue
         try:
-            document = load_document(path)
+            result = parse_plan(path, content or "", model=model or body.get("model"), usage=_usage(body))
+        except ModelOutputError as exc:
+            yield "rerun", Rerun(source, f"{exc}")
+            continue
         except LLMParseError as exc:
             hint = "; name the folder its path is relative to with --root (root=)" \
                 if root is None and not path.is_absolute() and not path.exists() else ""
             yield "rerun", Rerun(source, f"the letter cannot be read: {_bare(exc)}{hint}")
             continue
-        layout = read_layout(document)
-        context = PlanContext(layout, 1, len(layout.lines), coverage=False)
-        try:
-            plan = LetterPlan.model_validate_json(content or "", context={"plan_context": context})
-        except ValidationError as exc:
-            errors = exc.errors()
-            where = ".".join(str(part) for part in errors[0]["loc"]) if errors else ""
-            detail = f"{where}: {errors[0]['msg']}" if where else (errors[0]["msg"] if errors else str(exc))
-            yield "rerun", Rerun(source, f"the completion is no valid plan ({exc.error_count()} error(s); "
-                                 f"{detail[:300]})")
-            continue
-        internal, rejected = plan_to_internal(layout, plan)
-        extraction = Extraction(internal, "llm", _usage(body), model or body.get("model"), prompt_version(),
-                                tuple(rejected))
-        try:
-            yield "result", _finish(document, layout, extraction)
-        except LLMParseError as exc:
-            yield "rerun", Rerun(source, _bare(exc))
+        yield "result", result
     for source in expected or ():
         if source not in seen:
             yield "rerun", Rerun(str((root / source) if root is not None else Path(source)),

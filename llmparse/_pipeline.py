@@ -1,6 +1,10 @@
 """The pipeline: source -> Document -> Layout -> Plan -> Letter -> findings -> Result.
 
-The only module that imports the stages. ``parse`` runs them in order and wraps the outcome in a Result.
+The only module that imports the stages. One step, ``_run``, does the work for every extractor (the rules,
+the model, a stored plan): the Layout is read once from the Document, the extractor's plan is assembled
+into a Letter, and the checks compare that Letter with the Document and the Layout. ``parse`` chooses the
+extractor (the strategy) and wraps caching and strictness around that step; ``parse_plan`` is the same step
+for a plan the caller already has.
 """
 
 from __future__ import annotations
@@ -8,25 +12,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._assembly import assemble
 from ._cache import ResultCache
 from ._checks import run_checks
 from ._document import DEFAULT_MAX_CHARS, Document, load_document
 from ._exceptions import ChecksFailedError, ModelError, NotALetterError
-from ._extraction import RulesExtractor
+from ._extraction import MarkupExtractor, RulesExtractor
 from ._extraction._prompts import prompt_version
 from ._layout import Layout, read_layout
 from ._models import Finding, Provenance, Result, Severity, Usage
-from ._plan import Extraction, Plan
-from ._types import Source, Strategy
+from ._plan import Extraction, Plan, Review
+from ._types import Extractor, Source, Strategy
 
 if TYPE_CHECKING:
     from ._extraction import LLMExtractor
 
-__all__ = ["aparse", "model_configured", "parse"]
+__all__ = ["aparse", "model_configured", "parse", "parse_plan"]
 
 logger = logging.getLogger("llmparse")
 
@@ -58,24 +63,33 @@ def _path_hint(document: Document) -> str:
     return f"; a str is read as the letter's text: to read the file {text!r}, pass pathlib.Path({text!r})"
 
 
-def _finish(document: Document, layout: Layout, extraction: Extraction) -> Result:
-    """Assemble, check and wrap one extraction."""
+def _review(layout: Layout) -> Review:
+    """The checks over the letter a candidate plan would make: what a model's plan is re-asked with."""
+    return lambda plan: run_checks(layout, assemble(layout, plan))
+
+
+def _result(document: Document, layout: Layout, extraction: Extraction) -> Result:
+    """The one step from a plan to a Result: assemble the letter, check it against the Layout, wrap it.
+
+    The Layout is the one read from the Document before any extractor ran; no plan changes it, so the checks
+    compare the letter with evidence the extractor could not touch.
+    """
     plan = extraction.plan
     if not _is_letter(plan):
         raise NotALetterError(
             "found no Vraag/Antwoord structure, notice or letter metadata: this does not look like an answer "
             f"letter{_path_hint(document)}", source=document.source)
-    if extraction.strategy == "llm":
-        layout = layout.with_footnotes([(fn.start, fn.end) for fn in plan.footnotes])
     letter = assemble(layout, plan)
-    findings = run_checks(layout, letter)
-    findings[:0] = [
-        Finding(code="grounding.metadata", severity=Severity.ERROR,
-                message=f"the model gave {r.field} '{r.value[:80]}', which the letter does not print; left out")
-        for r in extraction.rejected
+    findings = [
+        *(Finding(code="grounding.metadata", severity=Severity.ERROR,
+                  message=f"the model gave {r.field} '{r.value[:80]}', which the letter does not print; left out")
+          for r in extraction.rejected),
+        *extraction.findings,
+        *run_checks(layout, letter),
+        *(Finding(code="model.reasked", severity=Severity.INFO, message=f"re-ask {k}: {text}")
+          for k, text in enumerate(extraction.feedback, start=1)),
     ]
-    findings.extend(Finding(code="model.reasked", severity=Severity.INFO, message=f"re-ask {k}: {text}")
-                    for k, text in enumerate(extraction.feedback, start=1))
+    findings.sort(key=lambda f: _ORDER[f.severity])
     return Result(
         letter=letter,
         findings=findings,
@@ -86,9 +100,52 @@ def _finish(document: Document, layout: Layout, extraction: Extraction) -> Resul
             prompt_version=extraction.prompt_version,
             llmparse_version=__version__,
             source=None if document.source.startswith("<") else document.source,
+            structure=extraction.structure,
         ),
         text=document.text,
     )
+
+
+_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def _run(document: Document, layout: Layout, extractor: Extractor) -> Result:
+    """Extract with ``extractor`` (reviewed by the checks), then assemble, check and wrap."""
+    return _result(document, layout, extractor.extract(document, layout, review=_review(layout)))
+
+
+async def _arun(document: Document, layout: Layout, llm: LLMExtractor) -> Result:
+    extraction = await llm.aextract(document, layout, review=_review(layout))
+    await asyncio.sleep(0)
+    return _result(document, layout, extraction)
+
+
+def parse_plan(
+    source: Source,
+    plan: str | bytes | Mapping[str, Any],
+    *,
+    model: str | None = None,
+    usage: Usage | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> Result:
+    """Turn a model's plan for a letter (a stored completion: an OpenAI Batch API output, a cached answer,
+    a plan a test writes) into a checked ``Result``, as ``parse`` would with a model that answered ``plan``.
+
+    Args:
+        source: the letter, as for ``parse``; the plan's line numbers refer to its lines as the model saw them.
+        plan: the plan as JSON text or a mapping, in the schema ``llmparse.plan_schema()`` returns.
+        model: the model that made the plan, for the provenance.
+        usage: what making the plan cost, for the result's usage.
+        max_chars: the largest input accepted, in characters.
+
+    Raises:
+        InputError: the source cannot be read or is not a letter.
+        ModelOutputError: ``plan`` is not a plan (not JSON, or not of the plan schema).
+    """
+    from ._extraction import PlanExtractor
+
+    document = load_document(source, max_chars=max_chars)
+    return _run(document, read_layout(document), PlanExtractor(plan, model=model, usage=usage))
 
 
 def _add(a: Usage, b: Usage) -> Usage:
@@ -144,7 +201,8 @@ def _lookup(cache: ResultCache | None, document: Document, strategy: Strategy,
 
 
 def _rules(document: Document, layout: Layout) -> Result:
-    return _finish(document, layout, RulesExtractor().extract(document, layout))
+    # the official XML / XHTML forms carry their items' structure; the offline path reads it
+    return _run(document, layout, MarkupExtractor() if document.markup is not None else RulesExtractor())
 
 
 def _wants_model(strategy: Strategy, llm: LLMExtractor | None, rules: Result) -> bool:
@@ -213,12 +271,12 @@ def parse(
     key, result = _lookup(cache, document, strategy, llm)
     if result is None:
         if strategy == "llm" and llm is not None:
-            result = _finish(document, layout, llm.extract(document, layout))
+            result = _run(document, layout, llm)
         else:
             result = _rules(document, layout)
             if _wants_model(strategy, llm, result) and llm is not None:
                 try:
-                    result = _choose(document, result, _finish(document, layout, llm.extract(document, layout)))
+                    result = _choose(document, result, _run(document, layout, llm))
                 except ModelError as exc:
                     result = _choose(document, result, exc)
         _store(cache, key, result)
@@ -244,16 +302,12 @@ async def aparse(
     key, result = _lookup(cache, document, strategy, llm)
     if result is None:
         if strategy == "llm" and llm is not None:
-            extraction = await llm.aextract(document, layout)
-            await asyncio.sleep(0)
-            result = _finish(document, layout, extraction)
+            result = await _arun(document, layout, llm)
         else:
             result = _rules(document, layout)
             if _wants_model(strategy, llm, result) and llm is not None:
                 try:
-                    extraction = await llm.aextract(document, layout)
-                    await asyncio.sleep(0)
-                    result = _choose(document, result, _finish(document, layout, extraction))
+                    result = _choose(document, result, await _arun(document, layout, llm))
                 except ModelError as exc:
                     result = _choose(document, result, exc)
         _store(cache, key, result)

@@ -8,12 +8,13 @@ text from the Document, so whatever made the plan (rules or a model), no text in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._models import Kind, Person, Usage
+from ._models import Finding, Kind, Person, Usage
 
-__all__ = ["Extraction", "Metadata", "Plan", "PlannedFootnote", "PlannedItem", "Rejected"]
+__all__ = ["Extraction", "Metadata", "Plan", "PlannedFootnote", "PlannedItem", "Rejected", "Review"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,8 @@ class Extraction:
         prompt_version: the prompt templates' hash, for the model extractor.
         rejected: metadata values the model gave that the letter does not print.
         feedback: what each re-ask told the model about the plan it had sent.
+        findings: what the extractor itself reports about its plan (items it had to clip, for instance).
+        structure: ``markup`` when the items come from the file's markup (see ``Provenance.structure``).
     """
 
     plan: Plan
@@ -107,3 +110,13 @@ class Extraction:
     prompt_version: str | None = None
     rejected: tuple[Rejected, ...] = ()
     feedback: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    structure: Literal["markup", "text"] = "text"
+
+
+Review = Callable[[Plan], "list[Finding]"]
+"""The pipeline's verdict on a plan: the checks' findings about the letter the plan would assemble into.
+
+An extractor that can try again (the model) receives it, so that re-asks are driven by the very checks the
+result is judged by, without the extraction stage importing assembly or the checks.
+"""

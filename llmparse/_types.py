@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, Union, runtime_checkable
 if TYPE_CHECKING:
     from ._document import Document
     from ._layout import Layout
-    from ._plan import Extraction
+    from ._plan import Extraction, Review
 
 __all__ = ["Extractor", "Source", "Strategy"]
 
@@ -26,6 +26,10 @@ class Extractor(Protocol):
 
     name: Literal["rules", "llm"]
 
-    def extract(self, document: Document, layout: Layout) -> Extraction:
-        """Return the plan for ``document`` (items as character ranges with their numbers, and metadata)."""
+    def extract(self, document: Document, layout: Layout, *, review: Review | None = None) -> Extraction:
+        """Return the plan for ``document`` (items as character ranges with their numbers, and metadata).
+
+        ``review`` is the pipeline's checks over a candidate plan; an extractor that can try again (the model)
+        uses it to decide whether to, and what to say; others may ignore it.
+        """
         ...

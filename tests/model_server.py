@@ -9,7 +9,9 @@ to try the command line without a real model::
 
 Behaviour comes from a queue of actions (``ModelServer.script``); with an empty queue it answers with the plan
 the rules extractor makes for the letter in the prompt. That default exercises the transport, the schema and
-the assembly, not the quality of any model. Every response carries the header
+the assembly, not the quality of any model. A ``player`` may answer instead of the rules: ``NoisePlayer`` plays
+the noisy-model bench (bench/model_noise.py), a letter's correct plan corrupted the way real models err, on the
+first attempt or on every one. Every response carries the header
 ``x-llmparse-test-server``, so every cassette says what it was recorded against.
 """
 
@@ -22,7 +24,8 @@ import json
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,8 @@ class Action:
         raw: a completion text to send as is (malformed JSON).
         finish_reason: ``length`` cuts the completion in half, as a model stopped at its token limit does.
         delay: seconds to wait before answering.
+        prose: a reply in words instead of the plan: sent as the message's content, with no tool call even
+            when the request offers a tool (as a model that ignores the tool does).
     """
 
     name: str
@@ -52,6 +57,7 @@ class Action:
     raw: str | None = None
     finish_reason: str | None = None
     delay: float = 0.0
+    prose: str | None = None
 
 
 def _letter_lines(messages: list[dict[str, Any]]) -> tuple[str, int]:
@@ -114,6 +120,9 @@ def _rules_plan(text: str, first: int) -> str:
 def completion(request: dict[str, Any], action: Action, number: int) -> dict[str, Any]:
     """The chat completion body for ``action``, shaped as the request expects (tool call or content)."""
     messages = request.get("messages", [])
+    if action.prose is not None:
+        return _body(request, {"role": "assistant", "content": action.prose}, action.finish_reason or "stop",
+                     messages, action.prose, number)
     if action.raw is not None:
         arguments = action.raw
     else:
@@ -121,7 +130,6 @@ def completion(request: dict[str, Any], action: Action, number: int) -> dict[str
     finish = action.finish_reason
     if finish == "length":
         arguments = arguments[: len(arguments) // 2]
-    prompt_chars = sum(len(str(m.get("content", ""))) for m in messages)
     message: dict[str, Any] = {"role": "assistant", "content": None}
     tools = request.get("tools")
     if tools:
@@ -134,6 +142,12 @@ def completion(request: dict[str, Any], action: Action, number: int) -> dict[str
         fenced = "response_format" not in request and action.raw is None
         message["content"] = f"```json\n{arguments}\n```" if fenced else arguments
         finish = finish or "stop"
+    return _body(request, message, finish, messages, arguments, number)
+
+
+def _body(request: dict[str, Any], message: dict[str, Any], finish: str, messages: list[dict[str, Any]],
+          arguments: str, number: int) -> dict[str, Any]:
+    prompt_chars = sum(len(str(m.get("content", ""))) for m in messages)
     return {
         "id": f"chatcmpl-test-{number}",
         "object": "chat.completion",
@@ -164,16 +178,96 @@ def answer_batch(requests: list[dict[str, Any]], actions: dict[str, Action] | No
     return out
 
 
+@dataclass(frozen=True)
+class NoiseCase:
+    """What the noisy model answers for one letter: its correct plan, the corrupted answer, and when to give it.
+
+    Attributes:
+        plan: the correct plan (``LetterPlan`` form).
+        corrupted: the wrong answer (``tests.plans.Corrupted``: a plan and the form it is sent in).
+        policy: ``first`` corrupts only the first attempt (a re-ask gets ``plan``), ``every`` every attempt.
+        lines: the letter's line count (a long letter is asked for in parts; each part gets its share).
+    """
+
+    plan: dict[str, Any]
+    corrupted: Any
+    policy: str
+    lines: int
+
+
+class NoisePlayer:
+    """A ``Player`` for the noisy-model bench: each request names its case by its model name.
+
+    The attempt is read from the request itself (a re-ask carries the rejected answer as an assistant
+    message), so any number of letters may be in flight; ``reasks`` counts the re-asks each model name got.
+    """
+
+    def __init__(self) -> None:
+        self.cases: dict[str, NoiseCase] = {}
+        self.reasks: Counter[str] = Counter()  # re-asks received, per model name
+
+    def __call__(self, request: dict[str, Any]) -> Action:
+        """The response to ``request``: the case's corrupted answer, or its correct plan on a re-ask."""
+        model = str(request.get("model"))
+        case = self.cases[model]
+        messages = request.get("messages", [])
+        attempt = sum(1 for m in messages if m.get("role") == "assistant")
+        if attempt:
+            self.reasks[model] += 1
+        wrong = case.policy == "every" or attempt == 0
+        form = case.corrupted.form if wrong else "plan"
+        plan = _part(case.corrupted.plan if wrong else case.plan, messages, case.lines)
+        name = f"noise {'corrupted' if wrong else 'correct'} attempt {attempt + 1}"
+        if form == "invalid-json":
+            text = json.dumps(plan, ensure_ascii=False)
+            return Action(name, raw=text[:-1] + ",}")  # a trailing comma
+        if form == "cut":
+            return Action(name, plan=plan, finish_reason="length")
+        if form == "prose":
+            return Action(name, prose=f"The letter answers {len(plan['answers'])} questions; the minister "
+                          "replies to each in turn, mostly by referring to earlier letters.")
+        return Action(name, plan=plan)
+
+
+def _part(plan: dict[str, Any], messages: list[dict[str, Any]], lines: int) -> dict[str, Any]:
+    """The share of ``plan`` in the lines a request shows: all of it, unless the letter is asked for in parts."""
+    text, first = _letter_lines(messages)
+    last = first + text.count("\n")
+    if first == 1 and last >= lines:
+        return plan
+    share = {**plan, **{k: [e for e in plan[k] if first <= e["first"] <= last]
+                        for k in ("questions", "answers", "footnotes")},
+             "cuts": [c for c in plan["cuts"] if first <= c["line"] <= last]}
+    if first != 1:  # the metadata stands in the header, in the first part
+        share.update(reference=None, subject=None, askers=[], respondents=[], submitted_on=None, received_on=None)
+    return share
+
+
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 429: "Too Many Requests",
             500: "Internal Server Error", 503: "Service Unavailable"}
 
 
-class ModelServer:
-    """The server: asyncio on 127.0.0.1, in a background thread, so waiting answers cost no thread each."""
+#: Chooses the response to a request when nothing is scripted (the noisy-model bench plays corrupted plans).
+Player = Callable[[dict[str, Any]], Action]
 
-    def __init__(self, port: int = DEFAULT_PORT, *, latency: float = 0.0) -> None:
+
+class ModelServer:
+    """The server: asyncio on 127.0.0.1, in a background thread, so waiting answers cost no thread each.
+
+    Args:
+        port: the port to listen on; 0 takes a free one, known as ``port`` once ``start`` returns.
+        latency: seconds added to every answer (the concurrency bench).
+        player: what answers a request when no action is scripted (default: the rules' plan).
+        record: keep every request in ``requests`` (a long bench turns this off to bound memory).
+    """
+
+    def __init__(self, port: int = DEFAULT_PORT, *, latency: float = 0.0, player: Player | None = None,
+                 record: bool = True) -> None:
         self.port = port
-        self.latency = latency  # seconds added to every answer (the concurrency bench)
+        self.latency = latency
+        self.player = player
+        self.record = record
+        self.answered = 0
         self.actions: deque[Action] = deque()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -194,8 +288,13 @@ class ModelServer:
 
     def _next(self, request: dict[str, Any]) -> tuple[Action, int]:
         with self._lock:
-            self.requests.append(request)
-            return (self.actions.popleft() if self.actions else Action("rules-plan")), len(self.requests)
+            if self.record:
+                self.requests.append(request)
+            self.answered += 1
+            number = len(self.requests) if self.record else self.answered
+            if self.actions:
+                return self.actions.popleft(), number
+        return (self.player(request) if self.player is not None else Action("rules-plan")), number
 
     async def _answer(self, body: bytes, arrived: float) -> bytes:
         request = json.loads(body or b"{}")
@@ -242,6 +341,7 @@ class ModelServer:
             self._loop = asyncio.get_running_loop()
             self._stopped = asyncio.Event()
             server = await asyncio.start_server(self._connection, "127.0.0.1", self.port, backlog=256)
+            self.port = int(server.sockets[0].getsockname()[1])
             ready.set()
             async with server:
                 await self._stopped.wait()

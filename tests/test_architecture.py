@@ -10,11 +10,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "llmparse"
 
 # In flow order. A module may import (at run time) only modules that come earlier in this list.
-FLOW = ["_exceptions", "_types", "_pacing", "_models", "_cache", "_readers", "_document", "_layout", "_plan",
-        "_extraction", "_assembly", "_checks", "_pipeline", "_batch", "_openai_batch", "batch", "_export", "_review",
-        "__init__", "_cli"]
-# Result.pairs() and Result.to_html() are conveniences that import their renderers when called.
-LAZY = {("_models", "_export"), ("_models", "_review")}
+FLOW = ["_exceptions", "_types", "_pacing", "_export", "_models", "_cache", "_readers", "_markup_readers",
+        "_document", "_layout", "_plan", "_extraction", "_assembly", "_checks", "_pipeline", "_batch",
+        "_openai_batch", "batch", "_review", "__init__", "_cli"]
+# Result.to_html() is a convenience that imports its renderer when called.
+LAZY = {("_models", "_review")}
 
 
 def _module_of(path: Path) -> str:

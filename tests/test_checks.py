@@ -156,7 +156,8 @@ class TestCompleteness:
 
 class TestMetadata:
     def test_reference_shape_and_date_order(self) -> None:
-        """A malformed case number warns; an answer received before submission is an error."""
+        """A malformed case number warns; an answer received before submission is an error; neither the case
+        number nor the dates are the ones the letter prints beside their words, which is an error too."""
         import datetime as dt
 
         layout, letter = _build([["1"]], [["1"]])
@@ -164,7 +165,18 @@ class TestMetadata:
                                         "received_on": dt.date(2024, 2, 1)})
         found = {f.code: f.severity for f in check_metadata(layout, bad)}
         assert found == {"metadata.reference": llmparse.Severity.WARNING,
-                         "metadata.dates": llmparse.Severity.ERROR}
+                         "metadata.dates": llmparse.Severity.ERROR,
+                         "metadata.reference_anchor": llmparse.Severity.ERROR,
+                         "metadata.dates_anchor": llmparse.Severity.ERROR}
+
+    def test_printed_dates_pass(self) -> None:
+        """The submission date printed beside "ingezonden" raises nothing; leaving it out is an error."""
+        import datetime as dt
+
+        layout, letter = _build([["1"]], [["1"]])
+        right = letter.model_copy(update={"submitted_on": dt.date(2024, 3, 1)})
+        assert "metadata.dates_anchor" not in _codes(check_metadata(layout, right))
+        assert "metadata.dates_anchor" in _codes(check_metadata(layout, letter))
 
     def test_missing_askers_warns(self) -> None:
         """A letter without askers gets metadata.askers."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import llmparse
+from llmparse import batch
 from llmparse._cli import main
 
 from .conftest import EXAMPLE, LETTERS, ROOT
@@ -180,7 +181,7 @@ def test_missing_file_with_out_dir(capsys: pytest.CaptureFixture[str], tmp_path:
     ("name", "data", "error"),
     [
         pytest.param("brief.pdf", b"%PDF-1.7", "UnreadableFileError", id="truncated-pdf"),
-        pytest.param("brief.odt", b"PK\x03\x04", "UnsupportedFormatError", id="odt"),
+        pytest.param("brief.pages", b"PK\x03\x04", "UnsupportedFormatError", id="pages"),
         pytest.param("leeg.txt", b"", "EmptyInputError", id="empty"),
         pytest.param("recept.txt", b"Pannenkoeken\n\nMeng bloem, melk en eieren.\n", "NotALetterError",
                      id="not-a-letter"),
@@ -571,11 +572,11 @@ def test_resume_of_a_run_given_dotdot_paths_from_another_folder_is_refused(
 def test_an_empty_input_set_says_no_letters_found(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                   command: str) -> None:
     """A folder without letter files is not an empty success: "no letters found", exit 2, nothing on stdout."""
-    (tmp_path / "notities.odt").write_bytes(b"PK")
+    (tmp_path / "notities.csv").write_text("a,b\n", encoding="utf-8")
     assert main([command, str(tmp_path), "--strategy", "rules"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == f"llmparse: error: no letters found in {tmp_path} (.txt, .md, .pdf, .docx files)\n"
+    assert err == f"llmparse: error: no letters found in {tmp_path} ({', '.join(batch.LETTER_SUFFIXES)} files)\n"
 
 
 def test_review_without_o_writes_to_the_current_folder_never_beside_the_letter(

@@ -127,10 +127,7 @@ def test_questions_only_documents() -> None:
 def test_plans_from_the_gold_assemble_into_perfect_letters() -> None:
     """A model that points at the annotated lines reaches the gold: every gold-derived plan scores perfect."""
     from llmparse._document import load_document
-    from llmparse._extraction._schema import LetterPlan, plan_to_internal
     from llmparse._layout import read_layout
-    from llmparse._pipeline import _finish
-    from llmparse._plan import Extraction
 
     from .plans import plan_from_gold
 
@@ -139,14 +136,33 @@ def test_plans_from_the_gold_assemble_into_perfect_letters() -> None:
     golds = sorted((CORPUS / "gold").glob("*.gold.json"))
     for gold_path in golds:
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        document = load_document(CORPUS / "letters" / gold["file"])
-        layout = read_layout(document)
-        plan, rejected = plan_to_internal(layout, LetterPlan.model_validate(plan_from_gold(layout, gold)))
-        result = _finish(document, layout, Extraction(plan, "llm", rejected=tuple(rejected)))
+        path = CORPUS / "letters" / gold["file"]
+        result = llmparse.parse_plan(path, plan_from_gold(read_layout(load_document(path)), gold))
         if not score.score_letter(gold, json.loads(result.model_dump_json()))["perfect"]:
             imperfect.append(gold["file"])
     assert len(golds) == 93
     assert imperfect == []
+
+
+def test_plans_from_the_gold_are_never_sent_back() -> None:
+    """A right plan is never re-asked: the checks find nothing to send back in the gold-derived plan of any
+    corpus letter (what they report is what the letter itself prints: a number twice, a question unanswered)."""
+    from llmparse._document import load_document
+    from llmparse._extraction._schema import feedback
+    from llmparse._layout import read_layout
+
+    from .plans import plan_from_gold
+
+    sent_back = {}
+    for gold_path in sorted((CORPUS / "gold").glob("*.gold.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        path = CORPUS / "letters" / gold["file"]
+        layout = read_layout(load_document(path))
+        result = llmparse.parse_plan(path, plan_from_gold(layout, gold))
+        note = feedback(layout, result.findings)
+        if note:
+            sent_back[gold["file"]] = note
+    assert sent_back == {}
 
 
 def test_the_rules_metadata_passes_the_model_paths_grounding() -> None:
@@ -164,7 +180,7 @@ def test_the_rules_metadata_passes_the_model_paths_grounding() -> None:
     for path in paths:
         layout = read_layout(load_document(path))
         plan = LetterPlan.model_validate(rules_plan(render_messages(layout, 1, len(layout.lines))))
-        _, rejected = plan_to_internal(layout, plan)
+        _, rejected, _ = plan_to_internal(layout, plan)
         if rejected:
             rejected_in[path.name] = [(r.field, r.value) for r in rejected]
     assert len(paths) == 93

@@ -236,8 +236,8 @@ def test_max_chars_is_honoured_for_bytes_and_files(tmp_path: Path, as_file: bool
 # --- files -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["brief.odt", "brief.doc", "brief.ODT", "brief.rtf"],
-                         ids=["odt", "doc", "upper-odt", "rtf"])
+@pytest.mark.parametrize("name", ["brief.pages", "brief.doc", "brief.PAGES", "brief.rtf"],
+                         ids=["pages", "doc", "upper-pages", "rtf"])
 def test_unsupported_file_type(tmp_path: Path, name: str) -> None:
     """A path to a file type without a reader raises UnsupportedFormatError naming the file."""
     path = tmp_path / name
@@ -336,7 +336,7 @@ BAD_INPUTS: list[tuple[str, Callable[[Path], llmparse.Source], type[InputError]]
     ("binary-file", lambda p: _write(p, "png.md", b"\x89PNG\r\n\x1a\n\x00\x00"), BinaryInputError),
     ("too-large-str", lambda _: "x" * 6_000_000, InputTooLargeError),
     ("pdf-file", lambda p: _write(p, "brief.pdf", b"%PDF-1.4"), UnreadableFileError),
-    ("odt-file", lambda p: _write(p, "brief.odt", b"PK\x03\x04"), UnsupportedFormatError),
+    ("pages-file", lambda p: _write(p, "brief.pages", b"PK\x03\x04"), UnsupportedFormatError),
     ("missing-file", lambda p: p / "weg.txt", InputError),
     ("recipe-str", lambda _: RECIPE, NotALetterError),
     ("recipe-bytes", lambda _: RECIPE.encode("cp1252"), NotALetterError),

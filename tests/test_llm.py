@@ -149,7 +149,8 @@ def test_composed_letters_in_one_call(script: Script, name: str) -> None:
 
 @pytest.mark.vcr
 def test_wrong_plan_is_sent_back_with_feedback(script: Script, server: ModelServer | None) -> None:
-    """A plan that leaves question 2 unanswered goes back with that feedback; the second plan is kept."""
+    """A plan that leaves answer 2 out goes back with what the checks see (its heading opens no item, its lines
+    belong to no item); the second plan is kept."""
     path = LETTERS / "syn01-aanhangsel-basic.pdftotext.txt"
     good = _gold_plan(path, _expected(path.name))
     bad = {**good, "answers": [a for a in good["answers"] if a["numbers"] != "2"]}
@@ -158,19 +159,42 @@ def test_wrong_plan_is_sent_back_with_feedback(script: Script, server: ModelServ
     assert [a.numbers for a in result.letter.answers] == [a["numbers"] for a in _expected(path.name)["answers"]]
     reasks = [f for f in result.findings if f.code == "model.reasked"]
     assert len(reasks) == 1
-    assert "question(s) 2 have no answer" in reasks[0].message
-    assert "belong to no item" in reasks[0].message
+    assert "the heading 'Antwoord 2' opens no item" in reasks[0].message
+    assert "belongs to no item" in reasks[0].message
     if server is not None:
         return  # recording: the cassette is written when the test ends; the replay checks it
     # the model really received that feedback, and usage sums both calls
     interactions = _cassette("test_wrong_plan_is_sent_back_with_feedback")["interactions"]
     assert len(interactions) == 2
     second = json.loads(interactions[1]["request"]["body"])
-    assert "question(s) 2 have no answer" in json.dumps(second["messages"], ensure_ascii=False)
+    assert "the heading 'Antwoord 2' opens no item" in json.dumps(second["messages"], ensure_ascii=False)
     usages = [json.loads(i["response"]["body"]["string"])["usage"] for i in interactions]
     assert result.usage.llm_calls == 2
     assert result.usage.prompt_tokens == sum(u["prompt_tokens"] for u in usages)
     assert result.usage.completion_tokens == sum(u["completion_tokens"] for u in usages)
+
+
+@pytest.mark.vcr
+def test_transport_fault_during_a_reask_retries_that_reask(script: Script, server: ModelServer | None) -> None:
+    """A 500 while a re-ask is in flight sends the same re-ask again, its feedback included, not the first
+    request: the conversation goes on where it was."""
+    path = LETTERS / "syn01-aanhangsel-basic.pdftotext.txt"
+    good = _gold_plan(path, _expected(path.name))
+    bad = {**good, "answers": [a for a in good["answers"] if a["numbers"] != "2"]}
+    script(Action("plan-missing-answer-2", plan=bad), Action("server-error", status=500),
+           Action("plan-from-annotation", plan=good))
+    waits: list[float] = []
+    result = llmparse.parse(path, strategy="llm", llm=_extractor(waits=waits))
+    assert result.errors == []
+    assert len(waits) == 1
+    assert result.usage.llm_calls == 3
+    if server is not None:
+        return
+    bodies = [json.loads(i["request"]["body"]) for i in _cassette(
+        "test_transport_fault_during_a_reask_retries_that_reask")["interactions"]]
+    assert len(bodies) == 3
+    assert bodies[2]["messages"] == bodies[1]["messages"]  # the retry is the re-ask itself
+    assert "opens no item" in bodies[2]["messages"][-1]["content"]
 
 
 @pytest.mark.vcr
@@ -329,15 +353,32 @@ def test_auto_asks_the_model_when_the_rules_report_an_error(script: Script) -> N
 
 @pytest.mark.vcr
 def test_invented_metadata_is_rejected(script: Script) -> None:
-    """An asker the letter does not print is left out, and a grounding.metadata error says so."""
+    """An asker the letter does not print, every time: the best plan's result, the asker left out, and a
+    grounding.metadata error saying so (after the re-asks, not an exception)."""
     path = LETTERS / "syn01-aanhangsel-basic.pdftotext.txt"
     plan = _gold_plan(path, _expected(path.name))
     plan["askers"] = [*plan["askers"], {"name": "Jan Verzonnen", "party": "Nergens", "role": None}]
-    script(Action("plan-with-invented-asker", plan=plan))
+    script(*[Action("plan-with-invented-asker", plan=plan) for _ in range(3)])
     result = llmparse.parse(path, strategy="llm", llm=_extractor())
     assert "Jan Verzonnen" not in [p.name for p in result.letter.askers]
     assert [f.code for f in result.errors] == ["grounding.metadata"]
     assert "Jan Verzonnen" in result.errors[0].message
+    assert result.usage.llm_calls == 3
+
+
+@pytest.mark.vcr
+def test_invented_metadata_is_sent_back(script: Script) -> None:
+    """Metadata is reviewed like the items: an invented asker goes back to the model, named, and the second
+    plan (without it) is the result, with no error left."""
+    path = LETTERS / "syn01-aanhangsel-basic.pdftotext.txt"
+    good = _gold_plan(path, _expected(path.name))
+    bad = {**good, "askers": [*good["askers"], {"name": "Jan Verzonnen", "party": None, "role": None}]}
+    script(Action("plan-with-invented-asker", plan=bad), Action("plan-from-annotation", plan=good))
+    result = llmparse.parse(path, strategy="llm", llm=_extractor())
+    assert result.errors == []
+    reask = next(f for f in result.findings if f.code == "model.reasked")
+    assert "askers 'Jan Verzonnen' is not printed in the letter" in reask.message
+    assert result.usage.llm_calls == 2
 
 
 # Invented: a notice and a letter whose header prints metadata the way some converters and ministries do.
@@ -364,7 +405,7 @@ def _grounded(plan_changes: dict[str, Any]) -> tuple[llmparse.Letter, list[tuple
 
     layout = read_layout(load_document(GROUNDING_LETTER))
     plan = {**rules_plan(render_messages(layout, 1, len(layout.lines))), **plan_changes}
-    internal, rejected = plan_to_internal(layout, LetterPlan.model_validate(plan))
+    internal, rejected, _ = plan_to_internal(layout, LetterPlan.model_validate(plan))
     md = internal.metadata
     letter = llmparse.Letter(kind=internal.kind, askers=list(md.askers), respondents=list(md.respondents),
                              submitted_on=md.submitted_on, received_on=md.received_on)
@@ -588,7 +629,8 @@ def test_injected_instructions_cannot_put_text_in_the_result(script: Script) -> 
                "questions": [{"numbers": "1", "first": 5, "last": 5}, {"numbers": "2", "first": 500, "last": 600}],
                "answers": [{"numbers": "1", "first": 7, "last": 7}, {"numbers": "99", "first": 8, "last": 9}]}
     inside = {**obeying, "questions": [{"numbers": "1", "first": 5, "last": 5}]}
-    script(Action("obeys-the-letter", plan=obeying), Action("obeys-within-the-letter", plan=inside))
+    script(Action("obeys-the-letter", plan=obeying), Action("obeys-within-the-letter", plan=inside),
+           Action("obeys-within-the-letter", plan=inside))
     result = llmparse.parse(INJECTION, strategy="llm", llm=_extractor())
     letter = result.letter
     for item in [*letter.questions, *letter.answers]:
@@ -601,4 +643,4 @@ def test_injected_instructions_cannot_put_text_in_the_result(script: Script) -> 
     assert "coverage.unasked" in codes  # the invented answer to question 99 is reported
     reask = next(f for f in result.findings if f.code == "model.reasked")
     assert "lines 500-600 are not a range inside lines 1-10" in reask.message
-    assert result.usage.llm_calls == 2
+    assert result.usage.llm_calls == 3

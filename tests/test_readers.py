@@ -259,9 +259,10 @@ def test_pdf_bytes_are_refused() -> None:
 
 
 def test_other_suffixes_name_the_readable_ones(tmp_path: Path) -> None:
-    """A file type without a reader raises UnsupportedFormatError listing .txt, .md, .pdf and .docx."""
-    path = _write(tmp_path / "brief.odt", b"PK\x03\x04")
-    with pytest.raises(UnsupportedFormatError, match=r"\.txt, \.md, \.pdf and \.docx") as info:
+    """A file type without a reader raises UnsupportedFormatError listing the readable ones."""
+    path = _write(tmp_path / "brief.pages", b"PK\x03\x04")
+    with pytest.raises(UnsupportedFormatError, match=r"\.txt, \.md, \.pdf, \.docx and \.odt files and the official "
+                       r"\.xml and \.html / \.xhtml forms") as info:
         llmparse.parse(path, strategy="rules")
     assert str(path) in str(info.value)
 

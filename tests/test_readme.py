@@ -28,6 +28,8 @@ NOT_RUN = {
     "pip install -e '.[test]' && python -m pytest": "the test suite itself (CI runs it)",
     "llmparse parse INPUTS... [--format json|jsonl|text|csv|pairs] [--out DIR] [-o FILE [--resume]]":
         "a synopsis with placeholders; tests/test_cli.py runs each command",
+    "cd ../shared/corpus && ../eval/run.sh": "reads the shared corpus beside the checkout; tests/test_corpus.py "
+        "runs the evaluation harness",
     "from pathlib import Path\n\nimport llmparse\n\nllm = llmparse.LLMExtractor(":
         "needs a model server at localhost:11434; the scripted server's block below runs the same path",
 }

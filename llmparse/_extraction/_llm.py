@@ -2,10 +2,12 @@
 
 One ``LLMExtractor`` serves every OpenAI-compatible endpoint (OpenAI, Azure, vLLM, Ollama, llama.cpp server):
 the provider is configuration (``base_url``, ``api_key``, ``model``, ``mode``), not a class. The model sees
-the letter as numbered lines and fills ``LetterPlan``; the plan is validated against the Document, and
-instructor sends a bad plan back with the feedback (bounded by ``max_reasks``). Transport faults are retried
-by one tenacity policy around the call; the openai client itself never retries (``max_retries=0``), so
-retries never stack. Every failure ends as a ``ModelError`` subclass carrying the usage spent so far.
+the letter as numbered lines and fills ``LetterPlan``. The pipeline's own checks review the letter the plan
+would make (the ``review`` the pipeline passes in), and a plan they object to is sent back with their findings
+(bounded by ``max_reasks``): one conversation per letter (or part), driven here, with instructor making single
+attempts. Transport faults are retried by one tenacity policy around each request, so a re-ask that fails in
+transit is sent again with its feedback; the openai client itself never retries (``max_retries=0``), so retries
+never stack. Every failure ends as a ``ModelError`` subclass carrying the usage spent so far.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 import re
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -34,11 +36,11 @@ from .._exceptions import (
     TruncatedOutputError,
 )
 from .._layout import Layout
-from .._models import Usage
+from .._models import Finding, Severity, Usage
 from .._pacing import PACING
-from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Rejected
+from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Rejected, Review
 from ._prompts import prompt_version, render_messages
-from ._schema import REVIEWING, LetterPlan, PlanContext, plan_to_internal
+from ._schema import LetterPlan, feedback, plan_to_internal
 
 if TYPE_CHECKING:
     import httpx2
@@ -232,6 +234,51 @@ def _paced_client() -> httpx2.AsyncClient:
 class _Part:
     first: int
     last: int
+    index: int = 1
+    of: int = 1
+
+
+@dataclass(frozen=True)
+class _Unusable:
+    """A reply that was no plan: what was wrong, and what the model sent (to show it when re-asking)."""
+
+    detail: str
+    completion: str | None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One part's kept plan: the plan, its rejected metadata, what could not be built, and how many faults."""
+
+    plan: Plan
+    rejected: list[Rejected]
+    notes: list[Finding]
+    faults: int
+
+
+_Talk = Generator[list[dict[str, str]], "LetterPlan | _Unusable", _Planned]
+"""A conversation about one part: yields each request's messages, is sent each reply, returns the kept plan."""
+
+
+def _step(talk: _Talk, reply: LetterPlan | _Unusable | None) -> list[dict[str, str]] | _Planned:
+    """The conversation's next request, or the plan it kept once it is over."""
+    try:
+        return talk.send(reply) if reply is not None else next(talk)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def _rejection(r: Rejected) -> Finding:
+    return Finding(code="grounding.metadata", severity=Severity.ERROR,
+                   message=f"{r.field} '{r.value[:80]}' is not printed in the letter outside its questions and "
+                   "answers: give it as printed there, or null")
+
+
+def _said(reply: LetterPlan | _Unusable) -> str:
+    """What the model said, as the assistant turn of a re-ask."""
+    if isinstance(reply, _Unusable):
+        return reply.completion or "(no plan)"
+    return reply.model_dump_json()
 
 
 class LLMExtractor:
@@ -319,43 +366,84 @@ class LLMExtractor:
 
     # --- the Extractor protocol ------------------------------------------------------------------------
 
-    def extract(self, document: Document, layout: Layout) -> Extraction:
-        """Ask the model for the plan of ``document``; raises a ``ModelError`` subclass when it fails."""
-        meter = _Meter()
-        plans = [self._to_plan(layout, context, self._call(messages, context, meter), meter)
-                 for messages, context in self._requests(layout, meter)]
-        return self._extraction(document, plans, meter)
+    def extract(self, document: Document, layout: Layout, *, review: Review | None = None) -> Extraction:
+        """Ask the model for the plan of ``document``; raises a ``ModelError`` subclass when it fails.
 
-    async def aextract(self, document: Document, layout: Layout) -> Extraction:
-        """``extract`` over ``openai.AsyncOpenAI``: the same plan, retries and errors, without blocking."""
+        ``review`` (the pipeline's checks) decides whether a plan is sent back, and with what feedback.
+        """
         meter = _Meter()
-        plans = []
-        for messages, context in self._requests(layout, meter):
-            plan = await self._acall(messages, context, meter)
-            plans.append(self._to_plan(layout, context, plan, meter))
-        return self._extraction(document, plans, meter)
+        parts = []
+        for talk in self._talks(layout, review, meter):
+            step = _step(talk, None)
+            while not isinstance(step, _Planned):
+                step = _step(talk, self._call(step, meter))
+            parts.append(step)
+        return self._extraction(document, parts, meter)
 
-    def _requests(self, layout: Layout, meter: _Meter) -> Iterator[tuple[list[dict[str, str]], PlanContext]]:
-        """The messages and validation context of each call (one, or one per part of a long letter)."""
-        parts = self._parts(layout)
-        for k, part in enumerate(parts, start=1):
+    async def aextract(self, document: Document, layout: Layout, *, review: Review | None = None) -> Extraction:
+        """``extract`` over ``openai.AsyncOpenAI``: the same plan, re-asks, retries and errors, without blocking."""
+        meter = _Meter()
+        parts = []
+        for talk in self._talks(layout, review, meter):
+            step = _step(talk, None)
+            while not isinstance(step, _Planned):
+                step = _step(talk, await self._acall(step, meter))
+            parts.append(step)
+        return self._extraction(document, parts, meter)
+
+    def _talks(self, layout: Layout, review: Review | None, meter: _Meter) -> Iterator[_Talk]:
+        """One conversation per part of the letter (one part unless it is long), each within the token budget."""
+        for part in self._parts(layout):
             self._check_budget(meter, layout, part)
-            numbered = (k, len(parts)) if len(parts) > 1 else None
-            yield render_messages(layout, part.first, part.last, part=numbered), PlanContext(layout, part.first,
-                                                                                             part.last)
+            yield self._conversation(layout, part, review, meter)
 
-    @staticmethod
-    def _to_plan(layout: Layout, context: PlanContext, plan: LetterPlan,
-                 meter: _Meter) -> tuple[Plan, list[Rejected]]:
-        meter.feedback.extend(context.feedback)
-        return plan_to_internal(layout, plan)
+    def _conversation(self, layout: Layout, part: _Part, review: Review | None, meter: _Meter) -> _Talk:
+        """One part's conversation: yields the messages of each request and receives the model's reply.
 
-    def _extraction(self, document: Document, plans: list[tuple[Plan, list[Rejected]]], meter: _Meter) -> Extraction:
-        plan, rejected = _merge(plans)
+        A plan the checks object to is sent back with their findings, at most ``max_reasks`` times; the plan
+        with the fewest objections is kept. A transport fault is retried inside the request, so a re-ask
+        that fails in transit is sent again with its feedback. Only when no reply was a plan at all is the
+        letter a ``ModelOutputError``.
+        """
+        total = len(layout.lines)
+        numbered = (part.index, part.of) if part.of > 1 else None
+        messages = render_messages(layout, part.first, part.last, part=numbered)
+        best: _Planned | None = None
+        failure = ""
+        for attempt in range(self.max_reasks + 1):
+            reply = yield messages
+            if isinstance(reply, _Unusable):
+                failure = reply.detail
+                said = "Your reply was not a plan of the schema"
+                note = f"{said} ({reply.detail[:300]}). Reply with the whole plan, in the schema, and nothing else."
+            else:
+                plan, rejected, notes = plan_to_internal(layout, reply, part.first, part.last)
+                findings = [*notes, *(_rejection(r) for r in rejected)]
+                if review is not None:
+                    findings += review(plan)
+                note = feedback(layout, findings, part.first, part.last if part.of > 1 else total)
+                faults = note.count("\n- ") + bool(note)
+                if best is None or faults < best.faults:
+                    best = _Planned(plan, rejected, notes, faults)
+                if not note:
+                    break
+            if attempt == self.max_reasks:
+                break
+            meter.feedback.append(note)
+            logger.info("re-asking the model (%d of %d): %s", attempt + 1, self.max_reasks, note.splitlines()[0])
+            messages = [*messages, {"role": "assistant", "content": _said(reply)}, {"role": "user", "content": note}]
+        if best is None:
+            raise ModelOutputError(f"the model gave no usable plan after {self.max_reasks} re-ask(s): {failure}",
+                                   usage=meter.usage(), last_completion=meter.last_completion)
+        return best
+
+    def _extraction(self, document: Document, parts: list[_Planned], meter: _Meter) -> Extraction:
+        plan, rejected = _merge([(p.plan, p.rejected) for p in parts])
+        notes = tuple(n for p in parts for n in p.notes)
         logger.info("%s: model %s planned %d items in %d call(s)", document.source, self.model,
                     len(plan.items), meter.calls)
         return Extraction(plan, "llm", meter.usage(), self.model, prompt_version(), tuple(rejected),
-                          tuple(meter.feedback))
+                          tuple(meter.feedback), notes)
 
     # --- one call ----------------------------------------------------------------------------------------
 
@@ -454,10 +542,11 @@ class LLMExtractor:
         return {"stop": stop_after_attempt(policy.max_attempts) | OutOfTime(), "wait": wait,
                 "retry": retry_if_exception(_retryable), "reraise": True}
 
-    def _arguments(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> dict[str, Any]:
+    def _arguments(self, messages: list[dict[str, str]], meter: _Meter) -> dict[str, Any]:
         remaining = None if self.token_budget is None else max(1, self.token_budget - meter.total)
+        # max_retries=0: one attempt (instructor counts retries); re-asks are this extractor's own (_conversation)
         return {"model": self.model, "response_model": LetterPlan, "messages": messages,
-                "max_retries": self.max_reasks, "temperature": 0, "max_tokens": self.max_completion_tokens,
+                "max_retries": 0, "temperature": 0, "max_tokens": self.max_completion_tokens,
                 "token_budget": remaining}
 
     def _spent(self, meter: _Meter) -> None:
@@ -465,23 +554,21 @@ class LLMExtractor:
             raise BudgetExceededError(f"the letter spent {meter.total} tokens, over its budget of {self.token_budget}",
                                       usage=meter.usage(), last_completion=meter.last_completion)
 
-    def _call(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> LetterPlan:
+    def _call(self, messages: list[dict[str, str]], meter: _Meter) -> LetterPlan | _Unusable:
+        """One request, its transport faults retried; a reply that is no plan comes back as ``_Unusable``."""
         from tenacity import Retrying
 
         client = self._instructor(self._openai(), meter)
-        reviewing = REVIEWING.set(context)
         try:
             for attempt in Retrying(sleep=self.retry.sleep, **self._retrying()):
                 with attempt:
-                    plan: LetterPlan = client.chat.completions.create(**self._arguments(messages, context, meter))
+                    plan: LetterPlan = client.chat.completions.create(**self._arguments(messages, meter))
         except Exception as exc:
-            raise self._error(exc, meter, context) from exc
-        finally:
-            REVIEWING.reset(reviewing)
+            return self._unusable(exc, meter)
         self._spent(meter)
         return plan
 
-    async def _acall(self, messages: list[dict[str, str]], context: PlanContext, meter: _Meter) -> LetterPlan:
+    async def _acall(self, messages: list[dict[str, str]], meter: _Meter) -> LetterPlan | _Unusable:
         from tenacity import AsyncRetrying
 
         sleep = self.retry.sleep
@@ -497,24 +584,32 @@ class LLMExtractor:
                     await asyncio.sleep(seconds)
 
         client = self._instructor(self._async_openai(), meter)
-        reviewing = REVIEWING.set(context)
         try:
             async for attempt in AsyncRetrying(sleep=pause, **self._retrying()):
                 with attempt:
-                    arguments = self._arguments(messages, context, meter)
+                    arguments = self._arguments(messages, meter)
                     if pacing is None or self._async_given is None:
                         plan: LetterPlan = await client.chat.completions.create(**arguments)
                     else:  # the caller's client is not paced: the whole call waits its turn
                         async with pacing.waiting(), pacing.gate:
                             plan = await client.chat.completions.create(**arguments)
         except Exception as exc:
-            raise self._error(exc, meter, context) from exc
-        finally:
-            REVIEWING.reset(reviewing)
+            return self._unusable(exc, meter)
         self._spent(meter)
         return plan
 
-    def _error(self, exc: BaseException, meter: _Meter, context: PlanContext) -> ModelError:
+    def _unusable(self, exc: Exception, meter: _Meter) -> _Unusable:
+        """A reply that is no plan (bad JSON, prose, a schema violation) to re-ask about; any other failure is
+        raised as its ``ModelError``."""
+        from instructor.core.exceptions import InstructorRetryException
+
+        error = self._error(exc, meter)
+        if not isinstance(error, ModelOutputError) or isinstance(error, TruncatedOutputError):
+            raise error from exc
+        completion = _failed_completion(exc) if isinstance(exc, InstructorRetryException) else None
+        return _Unusable(_scrub(str(_root(exc)))[:400], completion or meter.last_completion)
+
+    def _error(self, exc: BaseException, meter: _Meter) -> ModelError:
         import openai
         from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 
@@ -548,10 +643,8 @@ class LLMExtractor:
                                        f"{meter.calls} call(s)", usage=usage, last_completion=last)
         if isinstance(exc, InstructorRetryException) or isinstance(root, (json.JSONDecodeError, ValueError)):
             last = last or _failed_completion(exc)
-            reasks = max(0, context.attempts - 1)
             detail = _scrub(str(root))[:400]
-            return ModelOutputError(f"the model gave no usable plan after {reasks} re-ask(s): {detail}",
-                                    usage=usage, last_completion=last)
+            return ModelOutputError(f"the model gave no usable plan: {detail}", usage=usage, last_completion=last)
         return ModelError(f"the model call failed: {type(root).__name__}: {_scrub(str(root))[:300]}",
                           usage=usage, last_completion=last)
 
@@ -586,7 +679,7 @@ class LLMExtractor:
                 start, size = i, 0
             size += sizes[i]
         parts.append(_Part(start + 1, n))
-        return parts
+        return [_Part(p.first, p.last, k, len(parts)) for k, p in enumerate(parts, start=1)]
 
 
 def _failed_completion(exc: BaseException) -> str | None:

@@ -17,7 +17,7 @@ from typing import Literal
 from .._document import Document
 from .._layout import Heading, Layout, Role
 from .._models import Kind
-from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem
+from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Review
 from ._metadata import read_metadata
 
 __all__ = ["RulesExtractor"]
@@ -47,8 +47,9 @@ class RulesExtractor:
 
     name: Literal["rules", "llm"] = "rules"
 
-    def extract(self, document: Document, layout: Layout) -> Extraction:
-        """Return the plan of ``document``: its items, footnotes, kind and metadata."""
+    def extract(self, document: Document, layout: Layout, *, review: Review | None = None) -> Extraction:
+        """Return the plan of ``document``: its items, footnotes, kind and metadata (the rules never try again,
+        so ``review`` is not used)."""
         boundaries = _boundaries(layout)
         items, notice = _items(layout, boundaries)
         if not items and notice is None:

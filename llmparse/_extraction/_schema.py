@@ -1,40 +1,31 @@
-"""The plan schema the model fills, and its validation against the Document.
+"""The plan schema the model fills, and how a filled plan becomes the internal Plan.
 
 The model never copies text. It returns, for every item, its printed numbers and the first and last line
 of its own text (line numbers as shown in the prompt, 1-based), the footnotes the same way, and a few short
 metadata strings. The schema works with OpenAI strict structured outputs: every field required, no extra
 fields, nullable fields as ``X | None``.
 
-Validation runs with the Document as context: ``PlanFeedback`` collects what is wrong in words the model can
-act on ("question 7 has no answer; lines 40-52 belong to no item"), and raising it makes instructor send the
-plan back for a re-ask. Structural faults (lines outside the letter, overlaps, items out of order) are always
-sent back; coverage faults only on the first attempt, because a letter may itself leave a question
-unanswered, and the checks report that later anyway.
+Whether a plan fits the letter is not decided here: the pipeline's checks review the letter the plan
+assembles into (``llmparse._plan.Review``), and ``feedback`` turns their error findings into words a model
+can act on, naming lines and headings. Only what ``plan_to_internal`` cannot build at all (lines outside the
+letter, overlapping items, items without numbers) is reported here, as findings of the same codes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from itertools import pairwise
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from instructor import OpenAISchema  # a ready response model: instructor builds its schema once, not per call
-from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from .._layout import Layout, Role, parse_numbers
-from .._models import Person
+from .._models import Finding, Person, Severity
 from .._plan import Metadata, Plan, PlannedFootnote, PlannedItem, Rejected
 
-__all__ = ["REVIEWING", "LetterPlan", "PlanContext", "plan_to_internal"]
-
-
-#: The plan under review for the current call. instructor renders every message as a Jinja template when it
-#: is given a validation context, and a letter's text must never be templated, so the context travels in a
-#: context variable instead (each call, thread and asyncio task sees its own).
-REVIEWING: ContextVar[PlanContext | None] = ContextVar("llmparse_reviewing", default=None)
+__all__ = ["REASKED", "LetterPlan", "feedback", "plan_to_internal"]
 
 
 class _Strict(BaseModel):
@@ -95,127 +86,11 @@ class LetterPlan(OpenAISchema, _Strict):
             *(("question", q) for q in self.questions), *(("answer", a) for a in self.answers)]
         return sorted(both, key=lambda pair: (pair[1].first, pair[1].last))
 
-    @model_validator(mode="after")
-    def _check_against_document(self, info: ValidationInfo) -> LetterPlan:
-        context = info.context.get("plan_context") if isinstance(info.context, dict) else REVIEWING.get()
-        if isinstance(context, PlanContext):
-            context.review(self)
-        return self
-
-
-@dataclass
-class PlanContext:
-    """The validation context: the letter's layout, the lines this call covers, and the attempt count.
-
-    Attributes:
-        layout: the letter's layout.
-        first_line: the first line (1-based) shown to the model in this call.
-        last_line: the last line shown in this call.
-        attempts: how many plans were reviewed so far.
-        feedback: the feedback given for each rejected plan, in order (for tests and logs).
-        coverage: whether coverage faults are sent back on the first attempt (not when nothing can be
-            sent back, as when collecting a batch).
-    """
-
-    layout: Layout
-    first_line: int
-    last_line: int
-    attempts: int = 0
-    feedback: list[str] = field(default_factory=list)
-    coverage: bool = True
-
-    def review(self, plan: LetterPlan) -> None:
-        """Raise ``ValueError`` with concrete feedback when the plan does not fit the letter."""
-        self.attempts += 1
-        hard = self._structure(plan)
-        soft = self._coverage(plan) if not hard and self.coverage and self.attempts == 1 else []
-        problems = hard + soft
-        if problems:
-            message = "The plan does not fit the letter:\n" + "\n".join(f"- {p}" for p in problems)
-            self.feedback.append(message)
-            raise ValueError(message)
-
-    def _structure(self, plan: LetterPlan) -> list[str]:
-        out: list[str] = []
-        lo, hi = self.first_line, self.last_line
-        spans: list[tuple[int, int, str]] = []
-        for role, item in plan.in_order():
-            label = f"{role} {item.numbers.strip() or '(no number)'}"
-            if not _expand(item.numbers):
-                out.append(f"{label}: give the question number(s) it carries")
-            if not lo <= item.first <= item.last <= hi:
-                out.append(f"{label}: lines {item.first}-{item.last} are not a range inside lines {lo}-{hi}")
-                continue
-            if not self._has_text(item.first, item.last):
-                out.append(f"{label}: lines {item.first}-{item.last} hold no text of the letter")
-            spans.append((item.first, item.last, label))
-        for (a0, a1, a), (b0, b1, b) in pairwise(spans):
-            if b0 <= a1:
-                out.append(f"{a} (lines {a0}-{a1}) and {b} (lines {b0}-{b1}) overlap or are out of order; "
-                           "list items in document order without overlap")
-        for fn in plan.footnotes:
-            if not lo <= fn.first <= fn.last <= hi:
-                out.append(f"footnote {fn.marker}: lines {fn.first}-{fn.last} are not inside {lo}-{hi}")
-        return out
-
-    def _coverage(self, plan: LetterPlan) -> list[str]:
-        out: list[str] = []
-        asked = [n for q in plan.questions for n in _expand(q.numbers)]
-        answered = {n for a in plan.answers for n in _expand(a.numbers)}
-        if plan.kind == "answers":
-            missing = [n for n in dict.fromkeys(asked) if n not in answered]
-            if missing:
-                out.append(f"question(s) {', '.join(missing)} have no answer: find the answer, or check the "
-                           "numbers of a grouped answer")
-            extra = sorted(answered - set(asked), key=_num_key)
-            if extra:
-                out.append(f"answer(s) to {', '.join(extra)} match no question: check the question numbers")
-        items = [it for _, it in plan.in_order()]
-        covered = [(it.first, it.last) for it in items] + [(fn.first, fn.last) for fn in plan.footnotes]
-        headed = {self.layout.heading_above(it.first - 1, _expand(it.numbers)) for it in items
-                  if self.first_line <= it.first <= self.last_line}
-        if items:
-            first = min(it.first for it in items)
-            last = max(it.last for it in items)
-            loose = [n for n in range(first, last + 1) if self._is_text(n) and not any(a <= n <= b for a, b in covered)
-                     and not self._is_heading(n) and n - 1 not in headed]
-            if loose:
-                out.append(f"lines {_ranges(loose)} belong to no item or footnote: a question or answer may be "
-                           "missing, or an item ends too early")
-        return out
-
-    def _info(self, line: int) -> Any:
-        return self.layout.lines[line - 1]
-
-    def _is_text(self, line: int) -> bool:
-        return bool(self._info(line).role is Role.BODY)
-
-    def _is_heading(self, line: int) -> bool:
-        return self._info(line).heading is not None
-
-    def _has_text(self, first: int, last: int) -> bool:
-        return any(self._is_text(n) for n in range(first, last + 1))
 
 
 def _expand(numbers: str) -> list[str]:
     """The numbers of a printed list ("4 t/m 7" -> 4, 5, 6, 7)."""
     return list(parse_numbers(numbers))
-
-
-def _num_key(n: str) -> tuple[int, str]:
-    m = re.match(r"(\d+)(.*)", n)
-    return (int(m.group(1)), m.group(2)) if m else (1 << 30, n)
-
-
-def _ranges(lines: list[int]) -> str:
-    out: list[str] = []
-    start = prev = lines[0]
-    for n in [*lines[1:], -1]:
-        if n != prev + 1:
-            out.append(f"{start}" if start == prev else f"{start}-{prev}")
-            start = n
-        prev = n
-    return ", ".join(out)
 
 
 # --- from the model's plan to the internal Plan -----------------------------------------------------------
@@ -320,23 +195,64 @@ def _heading_before(layout: Layout, first: int, numbers: tuple[str, ...]) -> tup
     return (info.heading.start, info.heading.end) if info.heading is not None else (info.start, info.end)
 
 
-def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejected]]:
-    """Turn the model's plan into the internal ``Plan``.
+def _error(code: str, message: str, numbers: Iterable[str] = (), span: tuple[int, int] | None = None) -> Finding:
+    return Finding(code=code, severity=Severity.ERROR, message=message, numbers=list(numbers), span=span)
+
+
+def _items(layout: Layout, plan: LetterPlan, lo: int, hi: int) -> tuple[list[PlannedItem], list[Finding]]:
+    """The plan's items as character ranges, in document order; what cannot be built is a finding instead.
+
+    Items whose lines lie outside ``lo``-``hi`` or hold no text are left out, and an item overlapping the one
+    before it is clipped to start after it: the result keeps what is usable, and the findings say what was not.
+    """
+    notes: list[Finding] = []
+    items: list[PlannedItem] = []
+    for role, it in plan.in_order():
+        numbers = tuple(dict.fromkeys(_expand(it.numbers)))
+        label = f"{role} {it.numbers.strip() or '(no number)'}"
+        if not lo <= it.first <= it.last <= hi:
+            notes.append(_error("grounding.span", f"{label}: lines {it.first}-{it.last} are not a range inside "
+                                f"lines {lo}-{hi}", numbers))
+            continue
+        rng = _item_range(layout, it, plan.cuts)
+        if rng is None:
+            notes.append(_error("completeness.empty_item", f"{label}: lines {it.first}-{it.last} hold no text of "
+                                "the letter", numbers))
+            continue
+        if not numbers:
+            notes.append(_error("coverage.no_numbers", f"{label} at line {it.first}: give the question number(s) "
+                                "it carries", span=rng))
+            continue
+        start, end = rng
+        if items and start < items[-1].end:
+            prev = items[-1]
+            notes.append(_error("grounding.order", f"{label} (lines {it.first}-{it.last}) overlaps the "
+                                f"{prev.role} {', '.join(prev.numbers)} before it; it was clipped to start after "
+                                "it", numbers, rng))
+            start = prev.end
+            if start >= end:
+                continue
+        heading = _heading_before(layout, layout.document.line_at(start) + 1, numbers)
+        items.append(PlannedItem(role, numbers, start, end, heading))
+    return items, notes
+
+
+def plan_to_internal(layout: Layout, plan: LetterPlan, first_line: int = 1,
+                     last_line: int | None = None) -> tuple[Plan, list[Rejected], list[Finding]]:
+    """Turn the model's plan for lines ``first_line``-``last_line`` into the internal ``Plan``.
+
+    Returns the plan, the metadata values it rejected, and findings about what could not be built (items
+    outside the lines, overlaps clipped, items without numbers). The plan's kind is kept as the model gave
+    it: the checks say when it does not fit the letter.
 
     Metadata must be printed outside the questions and answers (in the header, a cover letter, a signature):
     a name, party, subject or case number found only inside an item, or nowhere, is rejected, so text inside
     a letter cannot steer the metadata.
     """
     raw = layout.document.text
+    hi = len(layout.lines) if last_line is None else last_line
     rejected: list[Rejected] = []
-    items: list[PlannedItem] = []
-    for role, it in plan.in_order():
-        rng = _item_range(layout, it, plan.cuts)
-        numbers = tuple(dict.fromkeys(_expand(it.numbers)))
-        if rng is None or not numbers:
-            continue
-        heading = _heading_before(layout, layout.document.line_at(rng[0]) + 1, numbers)
-        items.append(PlannedItem(role, numbers, rng[0], rng[1], heading))
+    items, notes = _items(layout, plan, first_line, hi)
     outside, last = [], 0
     for item in items:
         outside.append(raw[last : item.start])
@@ -345,6 +261,10 @@ def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejec
     text = _squash(" ".join(outside))
     footnotes: list[PlannedFootnote] = []
     for fn in plan.footnotes:
+        if not first_line <= fn.first <= fn.last <= hi:
+            notes.append(_error("grounding.span", f"footnote {fn.marker}: lines {fn.first}-{fn.last} are not a "
+                                f"range inside lines {first_line}-{hi}"))
+            continue
         lines = [i for i in range(fn.first - 1, fn.last) if layout.lines[i].role is not Role.BLANK]
         if lines:
             start = layout.lines[lines[0]].start
@@ -392,10 +312,54 @@ def plan_to_internal(layout: Layout, plan: LetterPlan) -> tuple[Plan, list[Rejec
         submitted_on=dates["submitted_on"],
         received_on=dates["received_on"],
     )
-    kind: Literal["answers", "notice", "questions_only"] = plan.kind
-    if kind == "answers" and not any(it.role == "answer" for it in items):
-        kind = "questions_only"
-    return Plan(kind, tuple(items), tuple(footnotes), metadata), rejected
+    return Plan(plan.kind, tuple(items), tuple(footnotes), metadata), rejected, notes
+
+
+#: The codes a model is re-asked about: what its plan got wrong about the letter, as the checks re-derive it.
+#: Codes that may describe the letter itself (a question it leaves unanswered, a number it prints twice, dates
+#: out of order) are reported in the result but never sent back, so a right plan is never re-asked.
+REASKED = frozenset({
+    "grounding.span", "grounding.order", "grounding.text", "grounding.metadata",
+    "completeness.unassigned", "completeness.trailing", "completeness.closing_in_text",
+    "completeness.heading_in_text", "completeness.furniture_in_text",
+    "completeness.empty_item", "coverage.no_numbers", "coverage.notice_answers",
+    "headings.numbers", "headings.role", "headings.orphan", "headings.unprinted",
+    "footnotes.unknown", "footnotes.missing", "footnotes.in_text",
+    "metadata.reference_anchor", "metadata.dates_anchor", "metadata.askers_anchor", "metadata.respondent_is_asker",
+    "kind.notice", "kind.answers", "kind.questions",
+})
+
+
+def feedback(layout: Layout, findings: Iterable[Finding], first_line: int = 1, last_line: int | None = None) -> str:
+    """The re-ask message for a plan's error findings, each naming the lines it is about ("" when none).
+
+    Only findings of ``REASKED`` codes count; when the letter is sent in parts, only those inside the part.
+    """
+    doc = layout.document
+    hi = len(layout.lines) if last_line is None else last_line
+    lo_char = doc.lines[first_line - 1].start
+    hi_char = doc.lines[hi - 1].end
+    out: list[str] = []
+    for f in findings:
+        if f.severity is not Severity.ERROR or f.code not in REASKED:
+            continue
+        if f.span is None:
+            if first_line != 1 or last_line not in (None, len(layout.lines)):
+                continue  # a letter-wide finding cannot be judged from one part
+            out.append(f"- {f.message}")
+            continue
+        if not lo_char <= f.span[0] <= hi_char:
+            continue
+        if f.message.startswith("line"):
+            out.append(f"- {f.message}")
+            continue
+        a, b = doc.line_at(f.span[0]) + 1, doc.line_at(max(f.span[0], f.span[1] - 1)) + 1
+        where = f"line {a}" if a == b else f"lines {a}-{b}"
+        out.append(f"- {where}: {f.message}")
+    if not out:
+        return ""
+    return "The plan does not fit the letter; correct these and send the whole plan again:\n" + \
+        "\n".join(dict.fromkeys(out))
 
 
 def _publication_id(text: str) -> str | None:
