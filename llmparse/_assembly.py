@@ -27,6 +27,8 @@ def _citation(marker: str) -> re.Pattern[str]:
         rf"|(?<=[A-Za-zÀ-ÿ.?!»”’'\")]){m}(?![\d])"  # glued: "asielzoekers.1", "halen?1"
         rf"|(?m:^[ \t]*(?:\d{{1,3}}[ \t]*(?:,|en)[ \t]*)*{m}(?:[ \t]*(?:,|en)[ \t]*\d{{1,3}})*[ \t]*$)"  # own line
         rf"|(?m:^[ \t]*{m}(?=[ \t.]))"  # a marker that landed at a line start
+        rf"|(?<=[?!.»”’\")])[ \t]+{m}(?=[ \t]*$|[ \t]+[A-Z«“‘])",  # set off by a space: "ombudsman? 1 Hoeveel"
+        re.MULTILINE,
     )
 
 
@@ -44,7 +46,8 @@ def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[Planned
                 continue
             if item.start > fn.start:
                 break
-            m = pattern.search(text, max(item.start, floor), item.end)
+            m = next((m for m in pattern.finditer(text, max(item.start, floor), item.end) if _in_body(layout, m)),
+                     None)
             if m:
                 cited[k].append(fn.marker)
                 floor = m.end()
@@ -63,6 +66,13 @@ def _item_text(layout: Layout, item: PlannedItem, footnotes: tuple[PlannedFootno
 
 def _footnote_text(layout: Layout, fn: PlannedFootnote) -> str:
     return layout.cut(fn.start, fn.end, role=Role.FOOTNOTE) or layout.cut(fn.start, fn.end)
+
+
+def _in_body(layout: Layout, match: re.Match[str]) -> bool:
+    """The citation stands in a body line's content, not in a footnote's own marker line or text."""
+    pos = match.end() - 1
+    info = layout.lines[layout.document.line_at(pos)]
+    return info.role is Role.BODY and info.start <= pos < info.end
 
 
 def assemble(layout: Layout, plan: Plan) -> Letter:

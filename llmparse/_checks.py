@@ -367,8 +367,10 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     starts = [s for s, _ in covered]
     heads = {line for _, it in ordered if (line := _owned_heading(layout, it)) is not None}
     first = min(heads | {doc.line_at(ordered[0][1].span[0])})
-    # pypdf may print a fragment of an item twice, out of place: a line found word for word in an item is not lost
+    # pypdf may print a fragment of an item twice, out of place: a line found word for word in an item is not
+    # lost, unless it carries on the sentence of the item just before it (then that item ended too early)
     printed = _WS.sub("", "".join(it.text for _, it in ordered))
+    ends = sorted(it.span[1] for _, it in ordered)
     last_line = doc.line_at(max(it.span[1] for _, it in ordered) - 1)
 
     def inside(s: int, e: int) -> bool:
@@ -385,11 +387,13 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
         elif i in heads:
             continue  # a heading the Layout does not know ("Reactie op vraag 2")
         rest = _WS.sub("", text[s : info.end])
+        k = bisect.bisect_right(ends, s) - 1
+        carries_on = k >= 0 and not _ENDS_SENTENCE.search(text[max(0, ends[k] - 40) : ends[k]])
         if s < info.end and not inside(s, info.end) and re.search(r"[A-Za-zÀ-ÿ]{3}", rest) and \
-                not (len(rest) >= 12 and rest in printed):
+                not (len(rest) >= 12 and rest in printed and not carries_on):
             out.append(_finding("completeness.unassigned", f"line {i + 1} belongs to no item", span=(s, info.end)))
+    out.extend(_trailing(layout, max((it for _, it in ordered), key=lambda it: it.span[1]), letter.kind))
     if letter.kind == "answers":
-        out.extend(_trailing(layout, last_line))
         out.extend(_closing_inside(layout, ordered[-1][1]))
     for _, item in ordered:
         if not item.text.strip():
@@ -401,18 +405,32 @@ def check_completeness(layout: Layout, letter: Letter) -> list[Finding]:
     return out
 
 
-def _trailing(layout: Layout, last_line: int) -> list[Finding]:
-    """Running text between the last item and the closing matter: the last answer ended too early."""
+_ENDS_SENTENCE = re.compile(r"[.?!:;»”\"')\]](?:\s*\[?\d{1,3}\]?)?\s*$")  # a footnote marker may follow
+
+
+def _trailing(layout: Layout, last: Item, kind: str) -> list[Finding]:
+    """Text between the last item and the closing matter: running text, or a line carrying on the last item's
+    unfinished sentence (the last item ended too early). In a notice, running text after the questions may be
+    the notice itself (a withdrawal printed without a Mededeling heading)."""
+    doc = layout.document
+    last_line = doc.line_at(max(last.span[0], last.span[1] - 1))
+    # an item cut inside its line (a footnote printed after it on the line) does not carry on below
+    unfinished = last.span[1] >= layout.lines[last_line].end and \
+        not _ENDS_SENTENCE.search(doc.text[doc.lines[last_line].start : last.span[1]])
+    first = True
     for i in range(last_line + 1, len(layout.lines)):
         info = layout.lines[i]
         if info.role is not Role.BODY:
             continue
         content = layout.content(i)
-        if (info.heading is not None and info.heading.kind == "closing") or _CLOSING_MATTER.match(content):
+        if (info.heading is not None and info.heading.kind in ("closing", "notice")) or _CLOSING_MATTER.match(content):
             return []
-        if _substantive(content):
+        carries_on = first and re.search(r"[A-Za-zÀ-ÿ]{2}", content) is not None and \
+            (unfinished or content[:1].islower())
+        if (_substantive(content) and kind != "notice") or carries_on:
             return [_finding("completeness.trailing", f"line {i + 1} after the last item is running text, not a "
                              "closing or signature: the last item may end too early", span=(info.start, info.end))]
+        first = False
     return []
 
 

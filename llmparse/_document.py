@@ -3,7 +3,8 @@
 The first stage. ``load_document`` turns a source (text, bytes or a path) into a ``Document`` whose ``text``
 is what every later span indexes and what ``Result.text`` returns. Normalising happens once, here:
 line endings to ``\\n``, a byte order mark dropped, Unicode NFC, and the broken accents PDF extraction
-leaves behind ("Kostic ´", "Yes¸ilgöz") joined to their letters. Form feeds stay in the text and mark page
+leaves behind ("Kostic ´", "Yes¸ilgöz") joined to their letters, words hyphenated only to break a line
+("burge-" / "meester", "Neder- land") joined. Form feeds stay in the text and mark page
 breaks, as do markdown page rules (``-----``).
 """
 
@@ -49,6 +50,14 @@ _PAGE_RULE = re.compile(r"[ \t]*-{3,}[ \t]*")
 _CEDILLA = re.compile(r"(?<=[^\W\d_])\u00b8")
 _SPACED_ACUTE = re.compile(r"(?<=[^\W\d_]) \u00b4(?![^\W\d_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# A word hyphenated at a line end ("burge-" / "meester van") or, in some PDF text, within a line ("Neder- land").
+# The part after the break runs to the next space, so the line break can move there.
+_HYPHENATED = re.compile(
+    r"(?<![^\s(«“‘\"'])(?P<pre>[^\W\d_][^\s/]*?[a-zà-ÿ])-(?:[ \t]*\n|[ ](?=[a-zà-ÿ]))"
+    r"(?P<post>[a-zà-ÿ]+[^\s]*)(?P<space>[ \t]+)?"
+)
+# After the hyphen of a suspended compound ("land- en tuinbouw", "zorg- of welzijnsinstelling") the word stays.
+_CONJUNCTION = re.compile(r"(?:en|of|tot|noch|dan|als)\b")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -101,11 +110,26 @@ class Document:
         return self.lines[-1].page + 1 if self.lines else 0
 
 
+def _join_hyphenated(m: re.Match[str], words: set[str]) -> str:
+    pre, post = m.group("pre"), m.group("post")
+    if (_CONJUNCTION.match(post) or any(ch.isupper() for ch in pre[1:]) or "www" in pre or ":" in pre
+            or (len(pre) <= 4 and pre.lower() in words)):
+        # a suspended compound, an abbreviation ("COVID-", "mbo-" where "mbo" stands alone elsewhere), a link
+        return m.group()
+    if "\n" not in m.group():
+        return pre + post + (m.group("space") or "")
+    return pre + post + ("\n" if m.group("space") else "")
+
+
 def normalise(text: str) -> str:
-    """Normalise a letter's text: line endings, BOM, control characters, broken accents, NFC."""
+    """Normalise a letter's text: line endings, BOM, control characters, broken accents, NFC, and words
+    hyphenated only to break a line joined (the line break moves to the end of the joined word)."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     # a lone surrogate (text decoded with surrogateescape, or cut from UTF-16) cannot be written as UTF-8
     text = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text)))
+    if _HYPHENATED.search(text):
+        words = {w.lower() for w in re.findall(r"(?<![\w-])[^\W\d_]{2,4}(?![\w-])", text)}
+        text = _HYPHENATED.sub(lambda m: _join_hyphenated(m, words), text)
     # A join can make a new letter that the next join needs, so repeat until nothing changes. Each round
     # removes characters or is the last, so this ends.
     while True:

@@ -104,10 +104,10 @@ class Layout:
     def cut(self, start: int, end: int, *, role: Role = Role.BODY, skip: tuple[tuple[int, int], ...] = ()) -> str:
         """The text of ``[start, end)`` as a reader sees it: body lines only, whitespace collapsed.
 
-        Only lines of ``role`` count (footnote lines when cutting a footnote), so furniture and footnote
-        bodies inside an item's range are left out, and so are lines starting inside a ``skip`` range; a
-        blank line between two body lines becomes one newline (a paragraph break); other whitespace runs
-        become one space.
+        Only lines of ``role`` count (footnote lines when cutting a footnote, and the footnote text a body
+        line carries past its content's end), so furniture and footnote bodies inside an item's range are
+        left out, and so are lines starting inside a ``skip`` range; a blank line between two body lines
+        becomes one newline (a paragraph break); other whitespace runs become one space.
         """
         text = self.document.text
         first = self.document.line_at(start)
@@ -122,26 +122,49 @@ class Layout:
             if info.role is Role.BLANK:
                 gap = bool(parts)
                 continue
-            if info.role is not role or any(a <= info.start < b for a, b in skip):
+            if any(a <= info.start < b for a, b in skip):
                 continue
-            s, e = max(start, info.start), min(end, info.end)
+            if info.role is role:
+                s, e = max(start, info.start), min(end, info.end)
+            elif role is Role.FOOTNOTE and info.role is Role.BODY:  # a footnote run onto a paragraph's end
+                s, e = max(start, info.end), min(end, self.document.lines[i].end)
+            else:
+                continue
             piece = _WS.sub(" ", text[s:e]).strip()
             if not piece:
                 continue
             if parts:
-                parts.append("\n" if gap else " ")
+                parts.append("\n" if gap else "" if _BROKEN_URL.search(parts[-1]) else " ")
             parts.append(piece)
             gap = False
         return "".join(parts)
 
 
 _WS = re.compile(r"\s+")
+# A link broken at a line end after one of its separators ("https://www.example.nl/publicaties/" + "rapport.pdf").
+_BROKEN_URL = re.compile(r"(?:https?://|www\.)\S*[/_=&?#~-]$")
 
 # --- page furniture -------------------------------------------------------------------------------------
 
 _FOOTER = re.compile(
     r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’']s-Gravenhage\s*\d{4}\s*)?"
     r"(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*(?:Aanhangsel|Vragen)(?:\s?(\d{1,3}))?"
+)
+# A Word letterhead's sidebar and address block: directorate, street, postcode, Postbus, website, phone and
+# fax, field labels standing alone, the reply instruction, the return address and the addressee.
+_SIDEBAR = (
+    r"(?:Directoraat-[Gg]eneraal|Directie|Afdeling|Programmadirectie)\s[^.?!]{0,80}"
+    r"|[A-Z][\w’'-]*(?:straat|markt|plein|weg|laan|kade|gracht|hof|singel|park)\s+\d{1,4}[a-zA-Z]?"
+    r"|Postbus\s+\d{1,6}(?:\s+\d{4}\s?[A-Z]{2}\s+[\w’' -]{2,30})?"
+    r"|\d{4}\s?[A-Z]{2}\s+[A-Z][\w’' -]{1,30}"  # postcode and town
+    r"|(?:www\.)?(?:rijksoverheid|overheid|government)\.nl\S*|www\.[\w.-]+\.nl(?:/\S*)?"
+    r"|[TF]\s+(?:\+31\s?)?0?\d{2,3}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}"
+    r"|(?:Contactpersoon|Projectnaam|Inlichtingen|Onze\s+referentie|Bijlagen?(?:\(n\))?|Uw\s+brief(?:\s+van)?"
+    r"|Onderwerp|Betreft|Den\s+Haag|Kamer\s+der\s+Staten-Generaal|[-–])"
+    r"|Bij\s+beantwoording\s+(?:de\s+)?datum\s+en\s+(?:ons\s+)?kenmerk\s+vermelden\b.*"
+    r"|Wilt\s+u\s+slechts\s+één\s+zaak\s+in\s+uw\s+brief\s+behandelen\.?"
+    r"|>?\s*Retouradres\b.{0,80}"
+    r"|Aan\s+de\s+[Vv]oorzitter\s+van\s+de\s+(?:Tweede|Eerste)\s+Kamer(?:\s+der\s+Staten-Generaal)?"
 )
 _FURNITURE_LINE = re.compile(
     r"(?:a?h[- ](?:tk|ek)[- ]\d{8}[- ]\d{1,5}"  # publication id, also mangled as "h tk 20232024 387"
@@ -150,8 +173,10 @@ _FURNITURE_LINE = re.compile(
     r"|[’']s-Gravenhage\s*\d{4}"
     r"|-{3,}"  # a markdown converter's page rule
     r"|Pagina\s+\d+\s+van\s+\d+"  # a ministry letter's running header
+    r"|[-–]\s*\d{1,3}\s*[-–]|[|~¦•·]{1,3}"  # a page number "- 2 -", a scan's stray marks
     r"|(?:Datum|Kenmerk|Ons\s+kenmerk|Uw\s+kenmerk|Onze\s+referentie|Uw\s+referentie|Referentie)"
-    r"(?:\s+\S.{0,40})?"  # its labels, alone or with their short value
+    r"(?:\s*:?\s+\S.{0,40}|\s*:)?"  # its labels, alone or with their short value
+    rf"|{_SIDEBAR}"
     r")\s*"
 )
 _ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar|-{3,}\s*$|Pagina\s+\d+\s+van\s+\d+")
@@ -160,7 +185,7 @@ _PAGE_NUMBER = re.compile(r"\d{1,3}")
 # --- headings -------------------------------------------------------------------------------------------
 
 _NUM = r"\d{1,5}[a-z]?"
-_SEP = r"(?:\s*(?:,|&|/|\ben\b|t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*|\s+)"
+_SEP = r"(?:\s*(?:,\s*en\b|,|&|/|\ben\b|t/m|t\.\s?m\.|tot\s+en\s+met|[-–])\s*|\s+)"
 _LIST = rf"{_NUM}(?:{_SEP}{_NUM})*"
 _DECOR = r"[#*_>\s]*"
 _QUESTION = re.compile(
@@ -226,6 +251,7 @@ _TABLE_ROW = re.compile(r"(?:\d[\d.,]*\s+){2,}\d[\d.,]*\s*$")
 _FOOTNOTE_START = re.compile(r"[A-Z0-9«“\"'‘(\[]|https?:|www\.")
 _COMPLETE = re.compile(r"[.?!)\]»”\"'/\d]$")
 _RESUME = re.compile(r"[a-zà-ÿ](?!ttps?:|ww\.)")
+_OPENING = r"[A-Z«“\"'‘(]|https?:|www\."
 
 
 def _marker(content: str, expected: int) -> tuple[int, int] | None:
@@ -252,6 +278,31 @@ def _marker(content: str, expected: int) -> tuple[int, int] | None:
     return None
 
 
+def _inline_marker(value: int) -> re.Pattern[str]:
+    """Marker ``value`` inside a footnote line: bracketed anywhere, or bare after a sentence's end."""
+    return re.compile(rf"\[\s*{value}\s*\]\s*|(?<=[.?!»”\"')])\s+{value}\s+(?={_OPENING})")
+
+
+def _tail_marker(value: int) -> re.Pattern[str]:
+    """Marker ``value`` set off by a space after a sentence's end, opening a footnote's text."""
+    return re.compile(rf"(?<=[.?!»”\"')])[ \t]+{value}[ \t]+(?={_OPENING})")
+
+
+@dataclass(slots=True)
+class _Found:
+    """A footnote the finder found: its lines, marker, and offsets where it starts or ends inside a line.
+
+    ``inline`` marks a tail of a body line (the line stays body; only ``[start, end)`` is the footnote).
+    """
+
+    first: int
+    last: int
+    value: int
+    start: int | None = None
+    end: int | None = None
+    inline: bool = False
+
+
 def _has_words(text: str) -> bool:
     return re.search(r"[A-Za-zÀ-ÿ]{2}", text) is not None
 
@@ -265,7 +316,7 @@ class _FootnoteFinder:
         self.expected = 1
         # "*" footnotes count only when the body cites them ("leveren?*"); a line opening "* " is a bullet
         self.stars = {len(m.group(1)) for m in _STAR_CITATION.finditer(doc.text)}
-        self.blocks: list[tuple[int, int, int]] = []  # (first line, last line, marker) of each footnote
+        self.blocks: list[_Found] = []
 
     def content(self, i: int) -> str:
         return self.doc.text[self.lines[i].start : self.lines[i].end]
@@ -311,19 +362,62 @@ class _FootnoteFinder:
         return best
 
     def take(self, region: list[int], k: int, stop: int, *, advance: bool = True) -> None:
-        """Record the block of ``region[k:stop]`` and (normally) advance the expected marker."""
+        """Record the block of ``region[k:stop]`` and (normally) advance the expected marker.
+
+        A footnote starts at each line opening with the next marker, and also inside a line where an
+        extractor ran two footnotes together ("...politie[3] https://...", "...2009. 2 Dossier ...").
+        """
         block = region[k:stop]
         value = self.marker(block[0], self.expected) or self.expected
-        first = prev = block[0]
-        for i in block[1:]:
-            nxt = self.marker(i, value + 1)
-            if nxt == value + 1:
-                self.blocks.append((first, prev, value))
-                first, value = i, nxt
-            prev = i
-        self.blocks.append((first, block[-1], value))
+        current = _Found(block[0], block[0], value)
+        for n, i in enumerate(block):
+            if n:
+                nxt = self.marker(i, value + 1)
+                if nxt == value + 1:
+                    self.blocks.append(current)
+                    current = _Found(i, i, nxt)
+                    value = nxt
+            current.last = i
+            info = self.lines[i]
+            pos = info.start
+            while m := _inline_marker(value + 1).search(self.doc.text, pos + 1, info.end):
+                current.end = m.start()
+                self.blocks.append(current)
+                value += 1
+                current = _Found(i, i, value, start=m.end())
+                pos = m.end()
+        self.blocks.append(current)
         if advance:
             self.expected = value + 1
+
+    def inline_tail(self, i: int) -> bool:
+        """Footnote bodies run onto the end of a paragraph's last line ("... Online? 1 De Telegraaf, ...").
+
+        Text split into paragraphs (the official XML's) puts each footnote's text right after the sentence
+        that cites it, set off by a space. The tail counts only at a paragraph's end, opening with the next
+        marker in sequence after a sentence end, followed by a footnote's opening (a capital, a link).
+        The line keeps its role; its content ends before the tail.
+        """
+        nxt = i + 1
+        if nxt < len(self.lines) and self.lines[nxt].role is Role.BODY:
+            return False
+        info = self.lines[i]
+        m = _tail_marker(self.expected).search(self.doc.text, info.start + 1, info.end)
+        if m is None or not _has_words(self.doc.text[m.end() : info.end]):
+            return False
+        value = self.expected
+        current = _Found(i, i, value, start=m.end(), inline=True)
+        pos = m.end()
+        while nm := _inline_marker(value + 1).search(self.doc.text, pos, info.end):
+            current.end = nm.start()
+            self.blocks.append(current)
+            value += 1
+            current = _Found(i, i, value, start=nm.end(), inline=True)
+            pos = nm.end()
+        self.blocks.append(current)
+        self.expected = value + 1
+        self.lines[i] = LineInfo(Role.BODY, info.start, m.start(), info.heading)
+        return True
 
     def words_after(self, region: list[int], k: int, stop: int) -> bool:
         value = self.marker(region[k], self.expected) or 0
@@ -347,6 +441,7 @@ class _FootnoteFinder:
                 self.take(region, k, stop, advance=False)
                 k = stop
             else:
+                self.inline_tail(region[k])
                 k += 1
         if bottom_from is not None:
             self.take(region, bottom_from, len(region))
@@ -506,6 +601,12 @@ def _running_header(doc: Document, lines: list[LineInfo]) -> None:
             lines[i] = LineInfo(Role.FURNITURE, lines[i].start, lines[i].end)
 
 
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
 def read_layout(doc: Document) -> Layout:
     """Mark every line of ``doc`` and find its footnote blocks."""
     lines = _classify(doc)
@@ -514,17 +615,27 @@ def read_layout(doc: Document) -> Layout:
     for region in _regions(doc, lines):
         finder.region(region)
     blocks: list[FootnoteBlock] = []
-    for first, last, value in finder.blocks:
-        found = _marker(doc.text[lines[first].start : lines[first].end], value)
-        start = lines[first].start + (found[1] if found else 0)
+    for found_block in finder.blocks:
+        first, last, value = found_block.first, found_block.last, found_block.value
+        if found_block.inline:  # a tail of a body line: the content ends before it, the raw line holds it
+            end = found_block.end if found_block.end is not None else doc.lines[last].end
+            start = found_block.start if found_block.start is not None else lines[first].end
+            blocks.append(FootnoteBlock(str(value), start, _rstrip(doc.text, start, end), first, last))
+            continue
+        if found_block.start is not None:
+            start = found_block.start
+        else:
+            found = _marker(doc.text[lines[first].start : lines[first].end], value)
+            start = lines[first].start + (found[1] if found else 0)
         while start < lines[first].end and doc.text[start].isspace():
             start += 1
         if start >= lines[first].end:  # the marker stands alone; the text starts on a later line
-            nxt = next((j for j in range(first + 1, last + 1) if lines[j].role is Role.BODY), None)
+            nxt = next((j for j in range(first + 1, last + 1) if lines[j].role in (Role.BODY, Role.FOOTNOTE)), None)
             start = lines[nxt].start if nxt is not None else lines[first].end
         opening = doc.text[lines[first].start : lines[first].end]
-        marker = opening[: len(opening) - len(opening.lstrip("*"))] or str(value)
-        blocks.append(FootnoteBlock(marker, start, max(start, lines[last].end), first, last))
+        marker = opening[: len(opening) - len(opening.lstrip("*"))] if found_block.start is None else ""
+        end = _rstrip(doc.text, start, found_block.end) if found_block.end is not None else lines[last].end
+        blocks.append(FootnoteBlock(marker or str(value), start, max(start, end), first, last))
         for j in range(first, last + 1):
             if lines[j].role is Role.BODY:
                 lines[j] = LineInfo(Role.FOOTNOTE, lines[j].start, lines[j].end)

@@ -394,3 +394,41 @@ def test_normalise_is_idempotent_on_accent_edge_cases(text: str) -> None:
     """Normalising is idempotent even where NFC or a joined accent changes the letters around an accent."""
     once = normalise(text)
     assert normalise(once) == once
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("de burge-\nmeester van Delft", "de burgemeester\nvan Delft"),
+        ("eind decem-\nber\nVraag 2", "eind december\nVraag 2"),
+        ("de ge-\nmeenten, en", "de gemeenten,\nen"),
+        ("in Neder- land", "in Nederland"),
+        ("de land- en tuinbouw", "de land- en tuinbouw"),
+        ("Noord-\nHolland", "Noord-\nHolland"),
+        ("COVID-\n19", "COVID-\n19"),
+        ("(https://www.nu.nl/zwarte-\npieten)", "(https://www.nu.nl/zwarte-\npieten)"),
+        ("het mbo en mbo-\nstudenten", "het mbo en mbo-\nstudenten"),
+    ],
+    ids=["line-end", "word-fills-line", "punctuation", "in-line", "suspended", "capital", "digits", "link",
+         "abbreviation"],
+)
+def test_hyphens_that_only_break_a_line_are_joined(raw: str, text: str) -> None:
+    """A word hyphenated at a line end is joined and the line break moves past it; a printed hyphen stays."""
+    assert normalise(raw) == text
+
+
+def test_hyphenated_words_are_joined_in_the_result_and_spans() -> None:
+    """The Result's text holds the joined words and every item's span cuts exactly its text."""
+    import llmparse
+
+    raw = ("Vraag 1\nHoeveel ge-\nmeenten hebben een veer-\npont?\nAntwoord 1\nVeertien ge-\nmeenten "
+           "in Neder- land.\n")
+    result = llmparse.parse(raw, strategy="rules")
+    assert "gemeenten" in result.text
+    assert "Nederland" in result.text
+    answer = result.letter.answers[0]
+    assert answer.text == "Veertien gemeenten in Nederland."
+    assert " ".join(result.text[answer.span[0] : answer.span[1]].split()) == answer.text
+    question = result.letter.questions[0]
+    assert " ".join(result.text[question.span[0] : question.span[1]].split()) == question.text == (
+        "Hoeveel gemeenten hebben een veerpont?")

@@ -149,3 +149,39 @@ def test_cut_leaves_out_furniture_and_footnotes() -> None:
     start = text.index("Het eerste")
     end = text.index("deel.\n") + len("deel.")
     assert layout.cut(start, end) == "Het eerste deel van het tweede deel."
+
+
+def test_footnotes_run_onto_a_paragraphs_end_are_footnote_blocks() -> None:
+    """Paragraph text with its footnotes set off by a space after the sentence: the line's content ends before
+    them, and each footnote is its own block, split at the next marker in sequence."""
+    text = ("Kent u het bericht «Minder veerponten»? 1 Omroep West, 3 mei 2024. 2 Kamerstuk 31 305, nr. 9.\n\n"
+            "Wat gaat u doen?\n\nIk ga in gesprek met de provincies.\n")
+    layout = _layout(text)
+    assert layout.content(0) == "Kent u het bericht «Minder veerponten»?"
+    blocks = [(b.marker, text[b.start : b.end]) for b in layout.footnotes]
+    assert blocks == [("1", "Omroep West, 3 mei 2024."), ("2", "Kamerstuk 31 305, nr. 9.")]
+    assert layout.cut(layout.footnotes[1].start, layout.footnotes[1].end, role=Role.FOOTNOTE) == (
+        "Kamerstuk 31 305, nr. 9.")
+
+
+def test_two_bracketed_footnotes_on_one_line_are_split() -> None:
+    """A footnote line that holds the next bracketed marker too ("...[3] https://...") gives two blocks, so the
+    numbering goes on and no footnote swallows the next."""
+    text = ("Vraag 1\nKent u de berichten?[1] [2] [3]\nAntwoord 1\nJa.\n\n"
+            "[1] https://www.nu.nl/a\n[2] https://www.nos.nl/b[3] https://www.ad.nl/c\n"
+            "[4] Kamerstuk II 28 286, nr. 1\n")
+    layout = _layout(text)
+    assert [(b.marker, text[b.start : b.end]) for b in layout.footnotes] == [
+        ("1", "https://www.nu.nl/a"), ("2", "https://www.nos.nl/b"), ("3", "https://www.ad.nl/c"),
+        ("4", "Kamerstuk II 28 286, nr. 1")]
+
+
+def test_sidebar_of_a_word_letterhead_is_furniture() -> None:
+    """The letterhead's directorate, address, website, phone and reply instruction are furniture."""
+    lines = ["Directoraat-Generaal Mobiliteit", "Rijnstraat 8", "2515 XP  Den Haag", "Postbus 20901",
+             "www.rijksoverheid.nl/ienw", "T 070 456 78 90", "Contactpersoon",
+             "Bij beantwoording de datum en ons kenmerk vermelden. Wilt u slechts één zaak in uw brief behandelen.",
+             "> Retouradres Postbus 20401 2500 EK  Den Haag", "Datum: 12 maart 2025", "- 2 -"]
+    layout = _layout("\n".join([*lines, "Vraag 1", "Kent u het bericht?"]))
+    assert [layout.lines[i].role for i in range(len(lines))] == [Role.FURNITURE] * len(lines)
+    assert layout.lines[len(lines) + 1].role is Role.BODY

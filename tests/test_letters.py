@@ -54,6 +54,8 @@ def test_letter_matches_its_expectation(path: Path) -> None:
         assert [x["numbers"] for x in got[part]] == [x["numbers"] for x in want[part]], part
         for g, w in zip(got[part], want[part], strict=True):
             assert _bounded(g["text"], w["start"], w["end"]), (part, w["numbers"], g["text"])
+            if "footnotes" in w:  # the markers this item cites, where the expectation lists them
+                assert g["footnotes"] == w["footnotes"], (part, w["numbers"])
     assert [f["marker"] for f in got["footnotes"]] == [f["marker"] for f in want["footnotes"]]
     for g, w in zip(got["footnotes"], want["footnotes"], strict=True):
         assert _fold(g["text"]).startswith(_fold(w["start"])), g["text"]
@@ -61,6 +63,12 @@ def test_letter_matches_its_expectation(path: Path) -> None:
     assert _surnames(got["respondents"]) == _surnames(want["respondents"])
     for key in ("reference", "submitted_on", "received_on"):
         assert got[key] == want[key], key
+    if "subject" in want:  # as the shared scorer: inside the printed subject, covering at least half of it
+        subject, printed = _fold(got["subject"] or ""), _fold(want["subject"] or "")
+        assert subject in printed, got["subject"]
+        assert len(subject) >= 0.5 * len(printed), got["subject"]
+    roles = [_fold(p.get("role") or "") for p in want["respondents"]]
+    assert [_fold(p["role"] or "") for p in got["respondents"]] == roles
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

@@ -33,8 +33,15 @@ _REFERENCE = re.compile(r"\b(20\d{2}|19\d{2})\s?Z\s?(\d{5})\b")
 _PUBLICATION = re.compile(r"\b(?:ah|h)[- ](tk|ek)[- ](\d{8})[- ](\d{1,5})\b")
 
 _TITLE = r"(?:[Mm]inister-[Pp]resident|[Mm]inister|[Ss]taatssecretaris)"
+# Members of parliament (lid, leden) and of councils: raadslid, Statenlid, "het lid van de stadsdeelcommissie".
+_MEMBER = (
+    r"(?:(?:lid|leden|raadslid|raadsleden|[Ss]tatenlid|[Ss]tatenleden|commissielid|commissieleden)\s+"
+    r"(?:van\s+de\s+(?:stadsdeelcommissie|deelraad|bestuurscommissie|gemeenteraad|raad|[Pp]rovinciale\s+[Ss]taten)"
+    r"(?:\s+[A-Z][\w-]+)?\s+)?)"
+)
 _ASKERS = re.compile(
-    r"(?:(?:[Vv]ragen|[Vv]raag|Kamervragen)\s+(?:van\s+(?:het\s+|de\s+)?(?:(?:lid|leden)\s+)?|(?:lid|leden)\s+)"
+    r"(?:(?:[Vv]ragen|[Vv]raag|Kamervragen|[Ss]tatenvragen|[Rr]aadsvragen)\s+"
+    rf"(?:van\s+(?:het\s+|de\s+)?{_MEMBER}?|{_MEMBER})"
     r"|(?:hebben|heeft)\s+(?:het\s+lid|de\s+leden)\s+)"
     r"(?!der\b)(?P<who>.*?)(?=\s+(?:aan\s+de|aan\s+het|over\s|inzake\s|ter\s+zake|naar\s|schriftelijke)|\(ingezonden|$)",
     re.DOTALL,
@@ -47,10 +54,22 @@ _ANSWERED_BY = re.compile(
 _PERSON_WITH_TITLE = re.compile(
     rf"(?P<title>{_TITLE})\s+(?P<name>(?:[^\W\d_]|['’.\- –])+?)\s*\((?P<dept>[^()]*(?:\([^()]*\))?[^()]*)\)?",
 )
-_ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>[^,.;()]+)")
+# A ministry's name: capitalised words joined by spaces, commas and "en" ("Landbouw, Visserij, Voedselzekerheid en
+# Natuur"); it ends at a lowercase word ("op vragen", "mede namens"), a full stop or an initial.
+_DEPARTMENT = r"[A-ZÀ-Ý][\w’'-]+(?:(?:\s*,\s*|\s+en\s+|\s+)[A-ZÀ-Ý][\w’'-]+)*"
+_ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>{_DEPARTMENT})")
+# The subject follows "over" (or "inzake") in the clause that names the questions: the title line, a cover
+# sentence, an Onderwerp/Betreft field. It ends at the date or case number in brackets, at the end of the
+# sentence, at a paragraph gap, or where the cover sentence goes on ("... worden beantwoord zoals ...").
 _SUBJECT = re.compile(
-    r"\bover\s+(?P<s>.+?)(?:\s*\(ingezonden|\.(?=\s+[A-Z]|\s*$)|\s*Antwoord van|\s*Mededeling van|$)", re.DOTALL
+    r"\b(?:over|inzake)\s+(?P<s>.+?)(?:\s*\(ingezonden|\s*\(\s*(?:19|20)\d{2}\s?Z\s?\d{5}\s*\)"
+    r"|\s+(?:worden|zijn|zullen|kunnen)\s+(?:niet\s+|nog\s+niet\s+)?(?:beantwoord|binnen|hierbij)\b"
+    r"|\s+(?:treft\s+u\s+)?hierbij\s+aan\b|\s*,\s*(?:treft|bied|zend|ontvangt)\b"
+    r"|\.(?=\s+[A-Z]|\s*$)|\s*Antwoord van|\s*Mededeling van|\n\n|$)",
+    re.DOTALL,
 )
+# What a subject's "over" must follow in its paragraph: the questions (vragen, Kamervragen), or a field label.
+_SUBJECT_CONTEXT = re.compile(r"(?i:vragen|vraag|kamervragen|statenvragen|raadsvragen)|Betreft|Onderwerp")
 _QUOTED = re.compile(r"(?:het|de)\s+(?:bericht|berichten|artikel|uitzending)\s+[«‘'\"“](.+)[»’'\"”]$")
 _SIGN_NAME = re.compile(
     r"(?:[A-Z][a-z]*\.?\s*)+(?:[A-Z]\.\s*)*(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+)"
@@ -78,7 +97,9 @@ def _cap(name: str) -> str:
 
 
 def _split_glued(name: str) -> str:
-    # PDF text sometimes loses the space between first name and surname ("DaniëlleJansen").
+    # PDF text sometimes loses the space between first name and surname ("DaniëlleJansen"); council letters
+    # print initials before the surname ("J. Kuiper"), which the name as printed in parliament leaves out.
+    name = re.sub(r"^(?:[A-Z]\.\s*)+(?=\S)", "", name)
     return re.sub(r"(?<=[a-zà-ÿ]{3})(?=[A-Z][a-zà-ÿ])", " ", name)
 
 
@@ -88,6 +109,7 @@ def _askers(front: str) -> tuple[Person, ...]:
         return ()
     who = _collapse(m.group("who"))
     who = re.sub(r"^(?:lid|leden)\s+", "", who)
+    who = re.sub(r"\b(?:mevrouw|mevr\.|mw\.|de\s+heer|dhr\.)\s+", "", who)  # forms of address
     people: list[Person] = []
     pending: list[str] = []
     # "A (P1), B en C (beiden P2)": a party in brackets closes the names before it.
@@ -104,13 +126,11 @@ def _askers(front: str) -> tuple[Person, ...]:
         if party is None:
             pending.extend(split)
             continue
-        *before, last = split or [""]
-        pending.extend(before)
+        # "A en B (P)": the party closes the names joined by "en" before it, so both get it
         for n in pending:
             people.append(Person(name=_split_glued(n), party=None))
         pending = []
-        if last:
-            people.append(Person(name=_split_glued(last), party=_collapse(party) or None))
+        people.extend(Person(name=_split_glued(n), party=_collapse(party) or None) for n in split)
     for n in pending:
         if re.search(r"[A-Z]", n):
             people.append(Person(name=_split_glued(n), party=None))
@@ -130,10 +150,11 @@ def _role(title: str, dept: str, front: str) -> str:
     return f"{title} {prep} {dept}" if dept else title
 
 
-def _respondents(front: str, signature_name: str | None) -> tuple[Person, ...]:
+def _respondents(front: str, signer: tuple[str | None, str | None]) -> tuple[Person, ...]:
+    signature_name, signature_role = signer
     m = _ANSWERED_BY.search(front)
     if not m:
-        return (Person(name=signature_name),) if signature_name else ()
+        return (Person(name=signature_name, role=signature_role),) if signature_name else ()
     who = _collapse(m.group("who"))
     who = re.split(r",?\s*mede\s+namens\b", who)[0]
     people: list[Person] = []
@@ -151,8 +172,9 @@ def _respondents(front: str, signature_name: str | None) -> tuple[Person, ...]:
     return ()
 
 
-def _signature_name(layout: Layout, front_end: int) -> str | None:
-    """The surname in a ministry letter's signature ("Sigrid A. M. Kaag" -> "Kaag")."""
+def _signature_name(layout: Layout, front_end: int) -> tuple[str | None, str | None]:
+    """The surname in a ministry letter's signature ("Sigrid A. M. Kaag" -> "Kaag") and the office above it
+    ("De Minister van Financiën," -> "Minister van Financiën"), or None for what is not printed."""
     lines = [i for i, info in enumerate(layout.lines) if info.role is Role.BODY]
     for k, i in enumerate(lines):
         content = layout.content(i)
@@ -164,7 +186,8 @@ def _signature_name(layout: Layout, front_end: int) -> str | None:
                 continue
             m = _SIGN_NAME.fullmatch(cand)
             if m and len(cand) < 50:
-                return _cap(m.group("last"))
+                role = _collapse(content).rstrip(" ,")
+                return _cap(m.group("last")), role[3:4].upper() + role[4:]
         break
     # A converted Word letter may keep only the signed name ("D.M. van Weel") above the title.
     for i in lines:
@@ -172,18 +195,76 @@ def _signature_name(layout: Layout, front_end: int) -> str | None:
             break
         m = _INITIALS_NAME.fullmatch(layout.content(i))
         if m:
-            return _cap(m.group("last"))
+            return _cap(m.group("last")), None
+    return None, None
+
+
+def _front(layout: Layout, front_end: int) -> str:
+    """The body lines before ``front_end``, one per line; furniture between two leaves a gap (an empty line),
+    so a field ends where the letterhead's sidebar cuts it off. Blank lines leave none: PDF text often has a
+    blank line between every two printed lines."""
+    parts: list[str] = []
+    gap = False
+    for info in layout.lines:
+        if info.end > front_end and info.role is Role.BODY:
+            break
+        if info.role is not Role.BODY:
+            gap = gap or (bool(parts) and info.role is Role.FURNITURE)
+            continue
+        if gap:
+            parts.append("")
+        parts.append(layout.document.text[info.start : info.end])
+        gap = False
+    return "\n".join(parts)
+
+
+def _subject(search: str) -> str | None:
+    """The first "over ..." clause whose paragraph names the questions before it (not "informeert ... over")."""
+    for m in _SUBJECT.finditer(search):
+        para_start = max(search.rfind("\n\n", 0, m.start()) + 1, m.start() - 1000)
+        if not _SUBJECT_CONTEXT.search(search, para_start, m.start()):
+            continue
+        subject = _collapse(m.group("s")).rstrip(".")
+        if q := _QUOTED.match(subject):
+            subject = q.group(1)
+        if subject:
+            return subject
     return None
+
+
+# A council's signing official: "de secretaris,", "De burgemeester,", "de wethouder van Sport,", "de voorzitter".
+_OFFICE = re.compile(
+    r"(?:[Dd]e\s+)?(?P<office>(?:loco-)?[Bb]urgemeester|(?:gemeente)?[Ss]ecretaris|[Vv]oorzitter|[Gg]riffier"
+    r"|(?:[Ww]ethouder|[Gg]edeputeerde(?!\s+[Ss]taten)|[Pp]ortefeuillehouder)(?:\s+(?:van|voor)?\s*[^,.;]{2,60})?)\s*,?"
+)
+
+
+_ACADEMIC = re.compile(r"^(?:(?:drs|dr|mr|ir|ing|prof|mw|dhr)\.\s*)+")
+
+
+def _council_signers(layout: Layout) -> tuple[Person, ...]:
+    """The officials who sign a council's letter at its end, each with the office printed above the name."""
+    body = [i for i, info in enumerate(layout.lines) if info.role is Role.BODY][-24:]
+    people: list[Person] = []
+    for k, i in enumerate(body):
+        m = _OFFICE.fullmatch(layout.content(i))
+        if not m:
+            continue
+        for j in body[k + 1 : k + 3]:
+            cand = _ACADEMIC.sub("", layout.content(j))
+            if _OFFICE.fullmatch(cand):
+                break  # the next office: this one signed without a name
+            name = _SIGN_NAME.fullmatch(cand)
+            if name and len(cand) < 50:
+                people.append(Person(name=_cap(name.group("last")), role=_collapse(m.group("office"))))
+                break
+    return tuple(people)
 
 
 def read_metadata(layout: Layout, *, front_end: int, notice: tuple[int, int] | None) -> Metadata:
     """Read the metadata of a letter whose first item starts at offset ``front_end``."""
     text = layout.document.text
-    front = "\n".join(
-        layout.content(i)
-        for i, info in enumerate(layout.lines)
-        if info.role is Role.BODY and info.end <= front_end
-    )
+    front = _front(layout, front_end)
     notice_text = text[notice[0] : notice[1]] if notice else ""
     search = front + "\n" + notice_text
     pub = _PUBLICATION.search(text)
@@ -201,18 +282,13 @@ def read_metadata(layout: Layout, *, front_end: int, notice: tuple[int, int] | N
             submitted = parse_dutch_date(m.group(1), m.group(2), str(year))
             if submitted and received and submitted > received:
                 submitted = parse_dutch_date(m.group(1), m.group(2), str(year - 1))
-    subject = None
-    if m := _SUBJECT.search(search):
-        subject = _collapse(m.group("s")).rstrip(".")
-        if q := _QUOTED.match(subject):
-            subject = q.group(1)
-        subject = subject or None
+    subject = _subject(search)
     return Metadata(
         publication_id=publication_id,
         reference=reference,
         subject=subject,
         askers=_askers(search),
-        respondents=_respondents(search, _signature_name(layout, front_end)),
+        respondents=_respondents(search, _signature_name(layout, front_end)) or _council_signers(layout),
         submitted_on=submitted,
         received_on=received,
     )

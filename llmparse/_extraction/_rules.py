@@ -31,7 +31,21 @@ _NOTICE_WORDS = re.compile(
 _INITIALS_ONLY = re.compile(r"(?:[A-Z]\.\s*)+[\w’' -]{0,40}")
 # A signature: "De Minister van ...," or "de staatssecretaris van ..." alone on a line ends the last item.
 _SIGNATURE = re.compile(
-    r"(?:De|de)\s+(?:Minister|minister|Staatssecretaris|staatssecretaris)\b[^.?!]{0,120},?\s*$"
+    r"(?:De|de)\s+(?:[Mm]inister|[Ss]taatssecretaris|[Ww]ethouder|[Bb]urgemeester|[Gg]edeputeerde|[Vv]oorzitter"
+    r"|[Ss]ecretaris)\b[^.?!]{0,120},?\s*$"
+)
+
+
+# A closing formula after the last answer: it and everything after it (signature, annex, contact list) is no
+# answer text. Ministries close with a wish or a greeting; councils sign as a body ("Namens het college ...").
+_CLOSING_FORMULA = re.compile(
+    r"(?:Ik\s+(?:verwacht|vertrouw|hoop)\s+u\s+(?:hiermee|hierbij|hiermede|met\s+deze\s+\w+)\s+(?:voldoende\s+)?"
+    r"(?:te\s+hebben\s+)?(?:geïnformeerd|ingelicht)"
+    r"|Met\s+vriendelijke\s+groet(?:en)?|Hoogachtend|Namens\s+(?:het\s+college|het\s+dagelijks\s+bestuur|"
+    r"[Gg]edeputeerde\s+[Ss]taten|[Bb]urgemeester\s+en\s+wethouders)"
+    r"|(?:Het\s+college\s+van\s+)?[Bb]urgemeester\s+en\s+wethouders\s+van\s+[A-Z][^.?!]{0,60}"
+    r"|(?:Het\s+)?[Dd]agelijks\s+bestuur\s+van\s+[^.?!]{0,80}|Gedeputeerde\s+Staten\s+van\s+[A-Z][^.?!]{0,40})"
+    r"[.,]?\s*"
 )
 
 
@@ -118,7 +132,10 @@ def _rising_run(stretch: list[tuple[int, Heading]], expected: int) -> list[tuple
 
 
 def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
-    """A signature block after the last answer ends that answer.
+    """A closing formula or a signature block after the last answer ends that answer.
+
+    A closing formula ("Ik verwacht u hiermee voldoende te hebben geïnformeerd.", "Hoogachtend,", "Namens het
+    college ...") is never answer text, so it ends the answer whatever follows it.
 
     "De minister van ..." also opens sentences inside answers, so the line counts only when what follows it
     to the end of the letter is a signature's few short lines (a name, a placeholder), never more text.
@@ -127,6 +144,10 @@ def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
     if not items:
         return []
     body = [i for i in range(items[-1].line + 1, len(layout.lines)) if layout.lines[i].role is Role.BODY]
+    for i in body:
+        if _CLOSING_FORMULA.fullmatch(layout.content(i)):
+            info = layout.lines[i]
+            return [_Boundary(i, "closing", Heading("closing", (), info.start, info.end))]
     for k, i in enumerate(body):
         if not _SIGNATURE.fullmatch(layout.content(i)):
             continue
@@ -282,14 +303,21 @@ def _unlabelled(layout: Layout) -> tuple[list[PlannedItem], tuple[int, int] | No
     return items, notice
 
 
+# A letter that replies, though it heads no answer: council letters print each answer under its question.
+_REPLY = re.compile(
+    r"\b[Bb]eantwoording\b|\bHoogachtend\b|Met\s+vriendelijke\s+groet|Namens\s+het\s+(?:college|dagelijks\s+bestuur)"
+    r"|[Bb]urgemeester\s+en\s+wethouders\s+van\b|Gedeputeerde\s+Staten\s+van\b"
+)
+
+
 def _recover_headingless_answers(layout: Layout, items: list[PlannedItem]) -> list[PlannedItem]:
     """Split off an answer printed under its question without any heading.
 
-    In an answer letter, a question whose number no answer covers, and whose text runs on past its last
-    question mark into a new paragraph that asks nothing, holds its own answer: that rest becomes the
-    answer (without a heading, so the checks report it).
+    In an answer letter (one with answer headings, or one that says it replies), a question whose number no
+    answer covers, and whose text runs on past its last question mark into a new paragraph that asks nothing,
+    holds its own answer: that rest becomes the answer (without a heading, so the checks report it).
     """
-    if not any(it.role == "answer" for it in items):
+    if not any(it.role == "answer" for it in items) and not _REPLY.search(layout.document.text):
         return items
     answered = {n for it in items if it.role == "answer" for n in it.numbers}
     out: list[PlannedItem] = []

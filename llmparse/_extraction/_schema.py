@@ -237,6 +237,22 @@ def _items(layout: Layout, plan: LetterPlan, lo: int, hi: int) -> tuple[list[Pla
     return items, notes
 
 
+def _footnote(layout: Layout, marker: str, first: int, last: int) -> PlannedFootnote:
+    """The footnote ``marker`` on lines ``first``-``last`` (0-based): from its marker at the line's start, or,
+    where the footnote was run onto the end of a line of text ("... online? 1 De Telegraaf, ..."), from that
+    marker inside the line: a plan of whole lines points at the line, and the marker says where on it."""
+    doc = layout.document
+    line = doc.lines[first]
+    raw = doc.text
+    found = re.match(rf"\s*\[?\s*{re.escape(marker)}\s*[\]).]?\s*", raw[line.start : line.end])
+    start = line.start + (found.end() if found else 0)
+    if found is None:
+        inline = [b for b in layout.footnotes if b.first_line == first and b.marker == marker]
+        if inline:
+            start = inline[0].start
+    return PlannedFootnote(marker, start, max(start, doc.lines[last].end))
+
+
 def plan_to_internal(layout: Layout, plan: LetterPlan, first_line: int = 1,
                      last_line: int | None = None) -> tuple[Plan, list[Rejected], list[Finding]]:
     """Turn the model's plan for lines ``first_line``-``last_line`` into the internal ``Plan``.
@@ -267,10 +283,7 @@ def plan_to_internal(layout: Layout, plan: LetterPlan, first_line: int = 1,
             continue
         lines = [i for i in range(fn.first - 1, fn.last) if layout.lines[i].role is not Role.BLANK]
         if lines:
-            start = layout.lines[lines[0]].start
-            found = re.match(rf"\s*\[?\s*{re.escape(fn.marker)}\s*[\]).]?\s*", raw[start : layout.lines[lines[0]].end])
-            footnotes.append(PlannedFootnote(fn.marker, start + (found.end() if found else 0),
-                                             layout.lines[lines[-1]].end))
+            footnotes.append(_footnote(layout, fn.marker, lines[0], lines[-1]))
 
     def people(field_name: str, persons: list[PlanPerson]) -> tuple[Person, ...]:
         kept: list[Person] = []
