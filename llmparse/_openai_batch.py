@@ -17,8 +17,8 @@ from typing import Any
 
 from ._document import load_document
 from ._exceptions import LLMParseError, ModelOutputError
+from ._extraction._llm import profile_for, strict_response_format
 from ._extraction._prompts import render_messages
-from ._extraction._schema import LetterPlan
 from ._layout import read_layout
 from ._models import Usage
 from ._pipeline import parse_plan
@@ -26,26 +26,21 @@ from ._pipeline import parse_plan
 __all__ = ["Rerun", "collect_outputs", "prepare_requests"]
 
 
-def _response_format() -> dict[str, Any]:
-    return {"type": "json_schema",
-            "json_schema": {"name": "LetterPlan", "strict": True, "schema": LetterPlan.model_json_schema()}}
-
-
 def prepare_requests(
-    paths: Iterable[Path], *, model: str, max_completion_tokens: int = 4_000
+    paths: Iterable[Path], *, model: str, max_completion_tokens: int | None = None
 ) -> Iterator[dict[str, Any]]:
-    """One batch request line per letter (``custom_id`` is the letter's path); letters that cannot be read
-    raise their ``InputError``."""
+    """One batch request line per letter (``custom_id`` is the letter's path), shaped by the model's request
+    profile (a reasoning model gets ``max_completion_tokens`` and no temperature; the completion limit defaults
+    to the profile's); letters that cannot be read raise their ``InputError``."""
+    profile = profile_for(model)
     for path in paths:
         layout = read_layout(load_document(path))
-        yield {
-            "custom_id": str(path),
-            "method": "POST",
-            "url": "/v1/chat/completions",
-            "body": {"model": model, "messages": render_messages(layout, 1, len(layout.lines)),
-                     "response_format": _response_format(), "temperature": 0,
-                     "max_tokens": max_completion_tokens},
-        }
+        body: dict[str, Any] = {"model": model, "messages": render_messages(layout, 1, len(layout.lines)),
+                                "response_format": strict_response_format()}
+        if profile.temperature is not None:
+            body["temperature"] = profile.temperature
+        body[profile.limit] = max_completion_tokens or profile.completion_tokens
+        yield {"custom_id": str(path), "method": "POST", "url": "/v1/chat/completions", "body": body}
 
 
 @dataclass(frozen=True)

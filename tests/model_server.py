@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import hashlib
 import json
 import re
 import threading
@@ -64,16 +65,16 @@ def _letter_lines(messages: list[dict[str, Any]]) -> tuple[str, int]:
     """The letter's text and its first line number, rebuilt from the numbered lines in the prompt."""
     content = next((str(m.get("content", "")) for m in messages if "<letter>" in str(m.get("content", ""))), "")
     body = content.split("<letter>\n", 1)[-1].rsplit("\n</letter>", 1)[0]
-    lines: list[str] = []
-    first = 1
-    for k, row in enumerate(body.split("\n")):
+    numbered: dict[int, str] = {}
+    for row in body.split("\n"):
         m = re.match(r"\s*(\d+)[|~] ?(.*)$", row)
-        if m is None:
-            continue
-        if k == 0:
-            first = int(m.group(1))
-        lines.append(m.group(2))
-    return "\n".join(lines), first
+        if m is not None:
+            numbered[int(m.group(1))] = m.group(2)
+    if not numbered:
+        return "", 1
+    first = min(numbered)
+    # a blank line is shown without its number: the numbers left out are the letter's blank lines
+    return "\n".join(numbered.get(n, "") for n in range(first, max(numbered) + 1)), first
 
 
 def rules_plan(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -117,12 +118,41 @@ def _rules_plan(text: str, first: int) -> str:
     })
 
 
-def completion(request: dict[str, Any], action: Action, number: int) -> dict[str, Any]:
-    """The chat completion body for ``action``, shaped as the request expects (tool call or content)."""
+def prompt_text(request: dict[str, Any]) -> str:
+    """What a request's prompt holds, in the order an endpoint reads it: the schema (tools or response format),
+    then every message."""
+    schema = request.get("tools") or request.get("response_format") or ""
+    return json.dumps(schema, ensure_ascii=False) + "".join(str(m.get("content", "")) for m in request["messages"])
+
+
+_BLOCK = 128 * 4  # 128 tokens at chars/4
+
+
+def cached_tokens(prompt: str, cache: set[bytes]) -> int:
+    """The prompt tokens a caching endpoint serves from its cache: the prompt's longest prefix, in blocks of 128
+    tokens (chars/4), that an earlier prompt began with, once it reaches 1,024 tokens (as OpenAI counts). The
+    prefixes of ``prompt`` join ``cache``."""
+    digest = hashlib.sha256()
+    hit, missed = 0, False
+    for k in range(len(prompt) // _BLOCK):
+        digest.update(prompt[k * _BLOCK : (k + 1) * _BLOCK].encode())
+        key = digest.copy().digest()
+        if key in cache and not missed:
+            hit = k + 1
+        else:
+            missed = True
+            cache.add(key)
+    tokens = hit * _BLOCK // 4
+    return tokens if tokens >= 1024 else 0
+
+
+def completion(request: dict[str, Any], action: Action, number: int, cached: int = 0) -> dict[str, Any]:
+    """The chat completion body for ``action``, shaped as the request expects (tool call or content), with
+    ``cached`` prompt tokens reported as served from a cache."""
     messages = request.get("messages", [])
     if action.prose is not None:
         return _body(request, {"role": "assistant", "content": action.prose}, action.finish_reason or "stop",
-                     messages, action.prose, number)
+                     action.prose, number, cached)
     if action.raw is not None:
         arguments = action.raw
     else:
@@ -142,12 +172,12 @@ def completion(request: dict[str, Any], action: Action, number: int) -> dict[str
         fenced = "response_format" not in request and action.raw is None
         message["content"] = f"```json\n{arguments}\n```" if fenced else arguments
         finish = finish or "stop"
-    return _body(request, message, finish, messages, arguments, number)
+    return _body(request, message, finish, arguments, number, cached)
 
 
-def _body(request: dict[str, Any], message: dict[str, Any], finish: str, messages: list[dict[str, Any]],
-          arguments: str, number: int) -> dict[str, Any]:
-    prompt_chars = sum(len(str(m.get("content", ""))) for m in messages)
+def _body(request: dict[str, Any], message: dict[str, Any], finish: str, arguments: str, number: int,
+          cached: int) -> dict[str, Any]:
+    prompt_chars = len(prompt_text(request))
     return {
         "id": f"chatcmpl-test-{number}",
         "object": "chat.completion",
@@ -156,7 +186,7 @@ def _body(request: dict[str, Any], message: dict[str, Any], finish: str, message
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": len(arguments) // 4,
                   "total_tokens": prompt_chars // 4 + len(arguments) // 4,
-                  "prompt_tokens_details": {"cached_tokens": 0}},
+                  "prompt_tokens_details": {"cached_tokens": cached}},
     }
 
 
@@ -270,6 +300,7 @@ class ModelServer:
         self.answered = 0
         self.actions: deque[Action] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.cache: set[bytes] = set()  # the prompt prefixes seen, for the prompt cache
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event | None = None
@@ -281,10 +312,11 @@ class ModelServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def script(self, *actions: Action) -> None:
-        """Queue the responses for the next requests, replacing what was queued."""
+        """Queue the responses for the next requests, replacing what was queued (and emptying the prompt cache)."""
         with self._lock:
             self.actions = deque(actions)
             self.requests.clear()
+            self.cache.clear()  # each script starts with a cold prompt cache, so recordings do not depend on order
 
     def _next(self, request: dict[str, Any]) -> tuple[Action, int]:
         with self._lock:
@@ -299,6 +331,8 @@ class ModelServer:
     async def _answer(self, body: bytes, arrived: float) -> bytes:
         request = json.loads(body or b"{}")
         action, number = self._next(request)
+        with self._lock:
+            cached = cached_tokens(prompt_text(request), self.cache) if "messages" in request else 0
         if action.delay or self.latency:
             # the answer leaves `latency` after the request arrived, the server's own work included, as a real
             # endpoint's latency includes the model's work
@@ -309,7 +343,7 @@ class ModelServer:
             payload: dict[str, Any] = {"error": {"message": f"scripted {action.status}", "type": "scripted",
                                                  "code": headers.pop("x-error-code", None)}}
         else:
-            payload = completion(request, action, number)
+            payload = completion(request, action, number, cached)
         data = json.dumps(payload).encode()
         lines = [f"HTTP/1.1 {action.status} {_REASONS.get(action.status, 'Error')}", "content-type: application/json",
                  f"content-length: {len(data)}", f"{HEADER}: tests/model_server.py, scripted: {action.name}",

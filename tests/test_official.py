@@ -318,8 +318,6 @@ def test_corpus_official_forms_agree() -> None:
 
 @pytest.mark.corpus
 @needs_shared()
-@pytest.mark.xfail(strict=True, reason="llmparse's PDF reader keeps words hyphenated at a line end "
-                   "('rentepercen- tages'); issue 10 part 1 joins them, and then this passes")
 def test_corpus_official_pdf_texts_equal_the_markup_texts() -> None:
     """The PDF's item texts equal the XML's modulo whitespace."""
     xml, pdf = _same_letter(_official("xml")), _same_letter(_official("pdf"))

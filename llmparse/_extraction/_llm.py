@@ -39,13 +39,14 @@ from .._layout import Layout
 from .._models import Finding, Severity, Usage
 from .._pacing import PACING
 from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Rejected, Review
-from ._prompts import prompt_version, render_messages
+from . import _prompts
+from ._prompts import count_tokens, numbered_lines, prompt_version, render_messages
 from ._schema import LetterPlan, feedback, plan_to_internal
 
 if TYPE_CHECKING:
     import httpx2
 
-__all__ = ["LLMExtractor", "RetryPolicy"]
+__all__ = ["PROFILES", "LLMExtractor", "RequestProfile", "RetryPolicy", "profile_for", "strict_response_format"]
 
 logger = logging.getLogger("llmparse")
 
@@ -231,6 +232,59 @@ def _paced_client() -> httpx2.AsyncClient:
 
 
 @dataclass(frozen=True)
+class RequestProfile:
+    """How requests are shaped for a family of models, and how much one call may hold.
+
+    Attributes:
+        name: the profile's name (a key of ``PROFILES``).
+        limit: the field that limits the completion: ``max_tokens``, or ``max_completion_tokens`` for OpenAI's
+            reasoning models, which refuse ``max_tokens``.
+        temperature: the temperature sent, or None to send none (reasoning models refuse one).
+        context_window: the tokens one call may hold, prompt and completion together; longer letters are split.
+        completion_tokens: the default completion limit (reasoning models spend part of it thinking).
+    """
+
+    name: str
+    limit: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    temperature: float | None = 0.0
+    context_window: int = 16_384
+    completion_tokens: int = 4_000
+
+
+#: The request profiles by name: ``reasoning`` (OpenAI's o-series and gpt-5 families), ``openai`` (OpenAI's other
+#: chat models), ``ollama`` (Ollama's default context of 4,096 tokens) and ``compatible`` (any other
+#: OpenAI-compatible server: vLLM, llama.cpp, LM Studio; their window depends on how the model was started).
+PROFILES: dict[str, RequestProfile] = {
+    "reasoning": RequestProfile("reasoning", "max_completion_tokens", None, 128_000, 16_000),
+    "openai": RequestProfile("openai", "max_tokens", 0.0, 128_000, 4_000),
+    "ollama": RequestProfile("ollama", "max_tokens", 0.0, 4_096, 1_024),
+    "compatible": RequestProfile("compatible", "max_tokens", 0.0, 16_384, 4_000),
+}
+
+_REASONING = re.compile(r"o\d+(?![a-z])|gpt-5")
+_OPENAI = re.compile(r"gpt-|chatgpt-")
+
+
+def profile_for(model: str, base_url: str | None = None) -> RequestProfile:
+    """The request profile of a model name ("o4-mini", "gpt-5-mini", "openai/o3" are reasoning models; "gpt-4.1"
+    is OpenAI's; "llama3.1:8b" or a server on Ollama's port 11434 is Ollama)."""
+    name = model.rsplit("/", 1)[-1].lower()
+    if _REASONING.match(name):
+        return PROFILES["reasoning"]
+    if _OPENAI.match(name):
+        return PROFILES["openai"]
+    if ":" in name or (base_url is not None and ":11434" in base_url):
+        return PROFILES["ollama"]
+    return PROFILES["compatible"]
+
+
+#: Tokens a chat request adds around its messages (role markers, the reply's priming), and room for the note a
+#: part of a long letter carries.
+_OVERHEAD = 16
+_PART_NOTE = 48
+
+
+@dataclass(frozen=True)
 class _Part:
     first: int
     last: int
@@ -295,8 +349,14 @@ class LLMExtractor:
         timeout: seconds per request.
         input_budget: the most characters of numbered letter text sent in one call; longer letters are split
             on item boundaries and the parts merged.
-        token_budget: the most tokens (prompt + completion) one letter may spend, or None.
-        max_completion_tokens: the completion limit per call.
+        token_budget: the most tokens (every prompt, system prompt and schema included, and every completion)
+            one letter may spend, or None.
+        max_completion_tokens: the completion limit per call (default: the profile's).
+        profile: the request profile's name (a key of ``PROFILES``); default: chosen by ``profile_for`` from the
+            model name (or ``LLMPARSE_PROFILE`` with ``from_env``).
+        context_window: the tokens one call may hold, prompt and completion together (default: the profile's);
+            a letter that does not fit is split on item boundaries, and each call's completion limit leaves
+            room for its prompt.
         client: an ``openai.OpenAI`` to use instead of building one (its own retries should be 0).
         async_client: an ``openai.AsyncOpenAI`` for ``aparse``, likewise.
     """
@@ -315,7 +375,9 @@ class LLMExtractor:
         timeout: float = 120.0,
         input_budget: int = 60_000,
         token_budget: int | None = None,
-        max_completion_tokens: int = 4_000,
+        max_completion_tokens: int | None = None,
+        profile: str | None = None,
+        context_window: int | None = None,
         client: Any = None,
         async_client: Any = None,
     ) -> None:
@@ -323,7 +385,11 @@ class LLMExtractor:
             raise ModelConfigError("the model path needs a model name: pass model= or set LLMPARSE_MODEL")
         if mode not in ("tools", "json_schema", "md_json"):
             raise ModelConfigError(f"mode must be 'tools', 'json_schema' or 'md_json', not {mode!r}")
+        if profile is not None and profile not in PROFILES:
+            raise ModelConfigError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
         self.model = model
+        self.profile = PROFILES[profile] if profile is not None else profile_for(model, base_url)
+        self.context_window = context_window or self.profile.context_window
         self.base_url = base_url
         self.mode: Mode = mode
         self.max_reasks = max_reasks
@@ -331,7 +397,7 @@ class LLMExtractor:
         self.timeout = timeout
         self.input_budget = input_budget
         self.token_budget = token_budget
-        self.max_completion_tokens = max_completion_tokens
+        self.max_completion_tokens = max_completion_tokens or self.profile.completion_tokens
         self._api_key = api_key
         self._client = client
         self._client_given = client is not None
@@ -354,14 +420,16 @@ class LLMExtractor:
     def from_env(cls, *, model: str | None = None, base_url: str | None = None, **options: Any) -> LLMExtractor:
         """An extractor configured from arguments, falling back to the environment.
 
-        ``LLMPARSE_MODEL``, ``LLMPARSE_BASE_URL`` (or ``OPENAI_BASE_URL``), ``OPENAI_API_KEY`` and
-        ``LLMPARSE_MODE``.
+        ``LLMPARSE_MODEL``, ``LLMPARSE_BASE_URL`` (or ``OPENAI_BASE_URL``), ``OPENAI_API_KEY``,
+        ``LLMPARSE_MODE`` and ``LLMPARSE_PROFILE``.
         """
         model = model or os.environ.get("LLMPARSE_MODEL")
         if not model:
             raise ModelConfigError("the model path needs a model name: pass model= / --model or set LLMPARSE_MODEL")
         base_url = base_url or os.environ.get("LLMPARSE_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
         options.setdefault("mode", os.environ.get("LLMPARSE_MODE", "tools"))
+        if os.environ.get("LLMPARSE_PROFILE"):
+            options.setdefault("profile", os.environ["LLMPARSE_PROFILE"])
         return cls(model, base_url=base_url, **options)
 
     # --- the Extractor protocol ------------------------------------------------------------------------
@@ -392,9 +460,8 @@ class LLMExtractor:
         return self._extraction(document, parts, meter)
 
     def _talks(self, layout: Layout, review: Review | None, meter: _Meter) -> Iterator[_Talk]:
-        """One conversation per part of the letter (one part unless it is long), each within the token budget."""
+        """One conversation per part of the letter (one part unless it is long)."""
         for part in self._parts(layout):
-            self._check_budget(meter, layout, part)
             yield self._conversation(layout, part, review, meter)
 
     def _conversation(self, layout: Layout, part: _Part, review: Review | None, meter: _Meter) -> _Talk:
@@ -411,6 +478,7 @@ class LLMExtractor:
         best: _Planned | None = None
         failure = ""
         for attempt in range(self.max_reasks + 1):
+            self._check_budget(meter, messages)
             reply = yield messages
             if isinstance(reply, _Unusable):
                 failure = reply.detail
@@ -544,10 +612,17 @@ class LLMExtractor:
 
     def _arguments(self, messages: list[dict[str, str]], meter: _Meter) -> dict[str, Any]:
         remaining = None if self.token_budget is None else max(1, self.token_budget - meter.total)
-        # max_retries=0: one attempt (instructor counts retries); re-asks are this extractor's own (_conversation)
-        return {"model": self.model, "response_model": LetterPlan, "messages": messages,
-                "max_retries": 0, "temperature": 0, "max_tokens": self.max_completion_tokens,
-                "token_budget": remaining}
+        # the completion may fill what the context window leaves after the prompt, up to the limit
+        room = self.context_window - self._prompt_tokens(messages)
+        arguments: dict[str, Any] = {"model": self.model, "response_model": LetterPlan, "messages": messages,
+                                     "max_retries": 0,  # one attempt: re-asks are _conversation's
+                                     self.profile.limit: max(1, min(self.max_completion_tokens, room)),
+                                     "token_budget": remaining}
+        if self.profile.temperature is not None:
+            arguments["temperature"] = self.profile.temperature
+        if self.mode == "json_schema":  # instructor leaves "strict" out; the SDK sends extra_body over its fields
+            arguments["extra_body"] = {"response_format": strict_response_format()}
+        return arguments
 
     def _spent(self, meter: _Meter) -> None:
         if self.token_budget is not None and meter.total > self.token_budget:
@@ -625,7 +700,7 @@ class LLMExtractor:
         if isinstance(root, (IncompleteOutputException, openai.LengthFinishReasonError)):
             return TruncatedOutputError(
                 f"the completion was cut off at {self.max_completion_tokens} tokens (finish_reason 'length'); "
-                "raise max_completion_tokens or lower input_budget so the letter is split", usage=usage,
+                "raise max_completion_tokens, or lower context_window so the letter is split", usage=usage,
                 last_completion=last)
         if isinstance(root, openai.APIStatusError):
             detail = _scrub(str(getattr(root, "message", root)))
@@ -650,36 +725,78 @@ class LLMExtractor:
 
     # --- budgets and long letters -------------------------------------------------------------------------
 
-    def _check_budget(self, meter: _Meter, layout: Layout, part: _Part) -> None:
+    def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        """The tokens a call sends: its messages, the schema (as tool, response format or, in md_json mode, as
+        instructor's added instructions) and the chat format around them; counted with tiktoken when it is
+        installed, estimated otherwise."""
+        return sum(count_tokens(m["content"]) for m in messages) + _schema_tokens(self.mode) + _OVERHEAD
+
+    def _check_budget(self, meter: _Meter, messages: list[dict[str, str]]) -> None:
         if self.token_budget is None:
             return
-        lines = layout.document.lines
-        chars = sum(lines[i].end - lines[i].start + 8 for i in range(part.first - 1, part.last))
-        estimate = meter.total + chars // 4
+        estimate = meter.total + self._prompt_tokens(messages)
         if estimate > self.token_budget:
             raise BudgetExceededError(
-                f"the letter would need about {estimate} tokens, over its budget of {self.token_budget}",
-                usage=meter.usage(), last_completion=meter.last_completion)
+                f"the letter would need about {estimate} tokens (prompt, system prompt and schema included), over "
+                f"its budget of {self.token_budget}", usage=meter.usage(), last_completion=meter.last_completion)
 
     def _parts(self, layout: Layout) -> list[_Part]:
-        """Lines 1..n, split on item headings into parts of at most ``input_budget`` characters each."""
-        doc = layout.document
-        n = len(doc.lines)
-        sizes = [doc.lines[i].end - doc.lines[i].start + 8 for i in range(n)]
-        if sum(sizes) <= self.input_budget:
+        """Lines 1..n in one part, or split on item boundaries into parts that each fit ``input_budget``
+        characters and the context window (the fixed prompt and the completion's room taken off)."""
+        n = len(layout.document.lines)
+        shown = [numbered_lines(layout, i, i) for i in range(1, n + 1)]
+        chars = [len(line) + 1 for line in shown]
+        fixed = self._prompt_tokens(render_messages(layout, 1, 0)) + _PART_NOTE
+        room = self.context_window - fixed - min(self.max_completion_tokens, self.context_window // 4)
+        if room < 200:
+            raise ModelConfigError(f"a context window of {self.context_window} tokens leaves no room for the letter "
+                                   f"beside the {fixed}-token prompt: raise context_window")
+        if sum(chars) <= self.input_budget and count_tokens("\n".join(shown)) <= room:
             return [_Part(1, n)]
-        cuts = [i for i, info in enumerate(layout.lines)
-                if info.heading is not None and info.heading.kind == "question"] or list(range(n))
+        tokens = [count_tokens(line + "\n") for line in shown]
+        rank = [_cut_rank(layout, i) for i in range(n + 1)]
         parts: list[_Part] = []
         start = 0
-        size = 0
-        for i in range(n):
-            if i in cuts and size + sizes[i] > self.input_budget and i > start:
-                parts.append(_Part(start + 1, i))
-                start, size = i, 0
-            size += sizes[i]
-        parts.append(_Part(start + 1, n))
+        while start < n:
+            end, size, used = start, 0, 0
+            while end < n and size + chars[end] <= self.input_budget and used + tokens[end] <= room:
+                size, used, end = size + chars[end], used + tokens[end], end + 1
+            if end == n:
+                parts.append(_Part(start + 1, n))
+                break
+            cut = max(range(start + 1, max(end, start + 1) + 1), key=lambda i: (rank[i], i))
+            parts.append(_Part(start + 1, cut))
+            start = cut
         return [_Part(p.first, p.last, k, len(parts)) for k, p in enumerate(parts, start=1)]
+
+
+def _cut_rank(layout: Layout, i: int) -> int:
+    """How good a place to split a long letter the start of line ``i`` (0-based) is: before a question heading
+    (a question and its answers stay together), before another heading, after a blank line, anywhere else."""
+    if i >= len(layout.lines):
+        return 4
+    heading = layout.lines[i].heading
+    if heading is not None:
+        return 3 if heading.kind == "question" else 2
+    return 1 if i > 0 and not layout.document.text[layout.lines[i - 1].start : layout.lines[i - 1].end].strip() else 0
+
+
+@functools.cache
+def strict_response_format() -> dict[str, Any]:
+    """The json_schema response format with ``"strict": true``: the endpoint then holds the model to the schema."""
+    return {"type": "json_schema", "json_schema": {"name": "LetterPlan", "strict": True,
+                                                   "schema": LetterPlan.model_json_schema()}}
+
+
+def _schema_tokens(mode: Mode) -> int:
+    """The tokens the plan's schema adds to every request in ``mode``."""
+    return _counted_schema(mode, _prompts.tokenizer())
+
+
+@functools.cache
+def _counted_schema(mode: Mode, tokenizer: _prompts.Tokenizer) -> int:
+    schema = LetterPlan.openai_schema if mode == "tools" else LetterPlan.model_json_schema()
+    return tokenizer.count(json.dumps(schema, ensure_ascii=False)) + (40 if mode == "md_json" else 0)
 
 
 def _failed_completion(exc: BaseException) -> str | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from instructor import OpenAISchema  # a ready response model: instructor builds its schema once, not per call
 from pydantic import BaseModel, ConfigDict
@@ -28,13 +28,24 @@ from .._plan import Metadata, Plan, PlannedFootnote, PlannedItem, Rejected
 __all__ = ["REASKED", "LetterPlan", "feedback", "plan_to_internal"]
 
 
+def _compact(schema: dict[str, Any], cls: type[Any]) -> None:
+    """The schema travels with every request, so it carries no titles but the plan's own (instructor names the
+    tool after it; the field names say the rest) and writes a nullable string as a list of types."""
+    if cls.__name__ != "LetterPlan":
+        schema.pop("title", None)
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+        choices = prop.get("anyOf")
+        if choices and all(set(choice) == {"type"} for choice in choices):
+            prop["type"] = [choice["type"] for choice in prop.pop("anyOf")]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_compact)
 
 
 class PlanItem(_Strict):
-    """A question or an answer: its numbers as printed ("3", "4 t/m 15", "2 en 3") and the first and last line
-    of its own text (heading excluded)."""
+    """A question or answer: numbers as printed, first and last line of its own text."""
 
     numbers: str
     first: int
@@ -42,7 +53,7 @@ class PlanItem(_Strict):
 
 
 class PlanFootnote(_Strict):
-    """A footnote body: its marker and the first and last line of its text."""
+    """A footnote: marker, first and last line of its text."""
 
     marker: str
     first: int
@@ -50,7 +61,7 @@ class PlanFootnote(_Strict):
 
 
 class PlanCut(_Strict):
-    """Where an item starts or ends inside a line: that line, which side, and a few words as printed there."""
+    """An item starting or ending inside a line: the line, the side, a few words printed there."""
 
     line: int
     side: Literal["start", "end"]
@@ -58,7 +69,7 @@ class PlanCut(_Strict):
 
 
 class PlanPerson(_Strict):
-    """A person as printed: name, party and role (null when not printed)."""
+    """A person as printed (party, role null when not printed)."""
 
     name: str
     party: str | None
@@ -66,7 +77,7 @@ class PlanPerson(_Strict):
 
 
 class LetterPlan(OpenAISchema, _Strict):
-    """Where everything in the letter is. Line numbers are the ones shown in the prompt."""
+    """The plan of the letter, by the line numbers shown."""
 
     kind: Literal["answers", "notice", "questions_only"]
     questions: list[PlanItem]
