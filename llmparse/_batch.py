@@ -24,16 +24,18 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._cache import ResultCache
 from ._document import DEFAULT_MAX_CHARS
 from ._exceptions import InputError, LLMParseError
-from ._extraction import LLMExtractor
 from ._models import Result
 from ._pacing import PACING, Pacing
 from ._pipeline import aparse, model_configured
 from ._types import Source, Strategy
+
+if TYPE_CHECKING:
+    from ._extraction import LLMExtractor
 
 __all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "parse_many", "resume"]
 
@@ -96,6 +98,18 @@ async def _one(index: int, source: Source, options: dict[str, Any], pacing: Paci
     return Outcome(index, name, result)
 
 
+def _refuse_a_file_name(source: Source) -> None:
+    """A str is a letter's text; one that names an existing file and holds no line break is a mistake
+    (``parse_many(glob.glob(...))``) that would fail every letter as "not a letter"."""
+    try:
+        named = isinstance(source, str) and "\n" not in source and len(source) < 4096 and os.path.isfile(source)
+    except ValueError:  # a NUL byte: text, not a name
+        named = False
+    if named:
+        raise TypeError(f"{source!r} is a str, which is taken as a letter's text, but it names a file: pass "
+                        f"pathlib.Path({source!r}) (for a glob: map(pathlib.Path, glob.glob(...)))")
+
+
 async def aparse_many(
     sources: Iterable[Source],
     *,
@@ -117,12 +131,17 @@ async def aparse_many(
         ordered: yield in input order (True) or as each letter completes (False).
         strategy, llm, model, base_url, max_chars, cache: as for ``parse``.
 
+    Raises:
+        TypeError: a source is a str that names an existing file (a str is a letter's text: pass a Path).
+
     Closing the generator early (``aclose``, or leaving an ``async for`` loop over ``contextlib.aclosing``)
     cancels the letters started ahead, so they make no further model calls.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        from ._extraction import LLMExtractor  # the model stack, imported only when a model is used
+
         llm = LLMExtractor.from_env(model=model, base_url=base_url)
     options: dict[str, Any] = {"strategy": strategy, "llm": llm, "max_chars": max_chars, "cache": cache}
     pacing = Pacing(concurrency)
@@ -139,6 +158,7 @@ async def aparse_many(
                 if item is None:
                     exhausted = True
                     break
+                _refuse_a_file_name(item[1])
                 pending.add(asyncio.ensure_future(_one(item[0], item[1], options, pacing)))
             if not pending:
                 break
@@ -177,6 +197,8 @@ def parse_many(
 
     extractor = llm
     if extractor is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        from ._extraction import LLMExtractor
+
         extractor = LLMExtractor.from_env(model=model, base_url=base_url)
 
     async def pump() -> None:
@@ -307,7 +329,9 @@ def _check_folder(results: Path, named: set[str], sources: list[Path]) -> None:
     for source in sources:
         parts = Path(_identity(source)).parts
         tails.update(os.path.join(*parts[k:]) for k in range(1, len(parts)))
-    if any(os.path.normpath(name) in tails for name in relative):
+    # a name from a first run given "../letters/a.txt" is known by what follows its leading ".." parts
+    if any(os.path.join(*tail) in tails for name in relative
+           if (tail := [part for part in Path(os.path.normpath(name)).parts if part != ".."])):
         raise InputError(f"names its letters by paths relative to another folder ({relative[0]!r} is not "
                          "here): run --resume from the folder the first run ran in", source=str(results))
 

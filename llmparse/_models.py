@@ -11,8 +11,10 @@ Every ``span`` is a ``[start, end)`` character range in ``Result.text``.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import re
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,8 +48,18 @@ Kind = Literal["answers", "notice", "questions_only"]
 answered elsewhere), ``questions_only`` (the questions without an answer part)."""
 
 
+def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Describe each field in the JSON Schema (``llmparse schema``) with what the ``Attributes:`` sections of the
+    model's docstrings say about it: one text for the docs and the schema, read only when a schema is made."""
+    for cls in reversed(model.__mro__):
+        attributes = inspect.cleandoc(cls.__dict__.get("__doc__") or "").partition("Attributes:")[2]
+        for name, text in re.findall(r"^    (\w+): (.*(?:\n {8}.*)*)", attributes, re.MULTILINE):
+            if name in schema.get("properties", {}):
+                schema["properties"][name]["description"] = " ".join(text.replace("``", "").split())
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_describe)
 
 
 class Severity(str, Enum):
@@ -242,3 +254,4 @@ class Result(_Frozen):
         from ._review import render_html
 
         return render_html(self)
+
