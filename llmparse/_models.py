@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
-from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._export import pairs  # reads a Result without importing this module back
+from ._review import render_html  # likewise
+from ._types import Severity
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -60,14 +61,6 @@ def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_describe)
-
-
-class Severity(str, Enum):
-    """How serious a finding is: ``error`` means the result is probably wrong somewhere."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class Person(_Frozen):
@@ -251,7 +244,5 @@ class Result(_Frozen):
 
     def to_html(self) -> str:
         """A self-contained HTML review page: the letter with every item highlighted and the findings."""
-        from ._review import render_html
-
         return render_html(self)
 

@@ -20,11 +20,15 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
 
 from ._document import load_document
 from ._exceptions import LLMParseError
 from ._layout import Role, read_layout
-from ._models import Answer, Finding, Footnote, Person, Question, Result, Severity
+from ._types import Severity
+
+if TYPE_CHECKING:  # the page reads a Result; importing the models back would make a cycle (they call it)
+    from ._models import Answer, Finding, Footnote, Person, Question, Result
 
 __all__ = ["render_html"]
 
