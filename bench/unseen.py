@@ -3,7 +3,7 @@
 The 30 letters in ``tests/data/unseen`` were written for this measurement without reading llmparse's
 parsing code (see ``tests/data/unseen/README.md``); their gold is in ``tests/data/unseen/gold``. This runs
 them exactly as ``../shared/eval/run.sh`` runs the corpus: ``llmparse parse FILES --format json --out DIR
---strategy rules`` (the command line on PATH's interpreter, ``python -m llmparse._cli``), then
+--strategy rules`` (the command line on PATH's interpreter, ``python -m llmparse``), then
 ``score.py --gold ... --pred DIR``, and prints the scorer's output unchanged.
 
     python bench/unseen.py [--per-letter] [--json]
@@ -39,7 +39,7 @@ def letter_files(gold: Path = GOLD, letters: Path = UNSEEN) -> list[Path]:
 
 def parse_letters(files: list[Path], out: Path) -> subprocess.CompletedProcess[str]:
     """``llmparse parse FILES --format json --out OUT --strategy rules`` as a subprocess of this interpreter."""
-    cmd = [sys.executable, "-m", "llmparse._cli", "parse", *map(str, files), "--format", "json",
+    cmd = [sys.executable, "-m", "llmparse", "parse", *map(str, files), "--format", "json",
            "--out", str(out), "--strategy", "rules"]
     return subprocess.run(cmd, capture_output=True, text=True, check=False)
 
