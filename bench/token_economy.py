@@ -85,7 +85,7 @@ def wrong(plan: dict[str, Any], lines: int) -> dict[str, Any] | None:
 
 def measure(server: Any, llm: llmparse.LLMExtractor, path: Path, gold: dict[str, Any]) -> Row:
     """Parse one letter cleanly and once with a re-ask; the texts of both requests."""
-    from tests.model_server import Action
+    from tests.model_server import Action, wire
     from tests.plans import plan_from_gold
 
     clean = llmparse.parse(path, strategy="rules")  # for the layout only: the line count and the letter's text
@@ -108,7 +108,7 @@ def measure(server: Any, llm: llmparse.LLMExtractor, path: Path, gold: dict[str,
         llmparse.parse(text, strategy="llm", llm=llm)
         if len(server.requests) >= 2:
             reask = body_text(server.requests[1])
-    return Row(path.name, prompt, compact(plan), text, compact(copying), reask)
+    return Row(path.name, prompt, compact(wire(plan)), text, compact(copying), reask)  # the plan as sent
 
 
 def body_text(request: dict[str, Any]) -> str:

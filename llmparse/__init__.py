@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import typing as _typing
+
 from ._batch import Outcome, aparse_many, parse_many
 from ._cache import ResultCache
 from ._checks import CODES
@@ -32,7 +34,7 @@ from ._exceptions import (
     UnsupportedSchemaError,
 )
 from ._export import PAIR_COLUMNS, pairs_csv, pairs_jsonl
-from ._extraction import LLMExtractor, PlanExtractor, RetryPolicy
+from ._extraction import PlanExtractor
 from ._models import (
     SCHEMA_VERSION,
     Answer,
@@ -48,6 +50,9 @@ from ._models import (
 )
 from ._pipeline import __version__, aparse, parse, parse_plan
 from ._types import Extractor, Source, Strategy
+
+if _typing.TYPE_CHECKING:
+    from ._extraction import LLMExtractor, RetryPolicy
 
 __all__ = [
     "CODES",
@@ -115,8 +120,28 @@ def plan_schema() -> dict[str, object]:
     return LetterPlan.model_json_schema()
 
 
+#: Public names imported on first use: the model extractor brings the model stack (instructor, openai, httpx2),
+#: which ``import llmparse`` and a rules-only run never load.
+_LAZY = ("LLMExtractor", "RetryPolicy")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from . import _extraction
+
+        obj = getattr(_extraction, name)
+        obj.__module__ = __name__
+        globals()[name] = obj  # looked up once
+        return obj
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 # Show public names as llmparse.X in reprs and tracebacks, not llmparse._models.X.
 for _name in __all__:
-    _obj = globals()[_name]
+    _obj = globals().get(_name)
     if isinstance(_obj, type):
         _obj.__module__ = __name__

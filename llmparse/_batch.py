@@ -24,18 +24,21 @@ from collections import Counter
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._cache import ResultCache
 from ._document import DEFAULT_MAX_CHARS
 from ._exceptions import InputError, LLMParseError
-from ._extraction import LLMExtractor
 from ._models import Result
 from ._pacing import PACING, Pacing
 from ._pipeline import aparse, model_configured
 from ._types import Source, Strategy
 
-__all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "parse_many", "resume"]
+if TYPE_CHECKING:
+    from ._extraction import LLMExtractor
+
+__all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "load_result", "parse_many",
+           "resume"]
 
 logger = logging.getLogger("llmparse")
 
@@ -96,6 +99,18 @@ async def _one(index: int, source: Source, options: dict[str, Any], pacing: Paci
     return Outcome(index, name, result)
 
 
+def _refuse_a_file_name(source: Source) -> None:
+    """A str is a letter's text; one that names an existing file and holds no line break is a mistake
+    (``parse_many(glob.glob(...))``) that would fail every letter as "not a letter"."""
+    try:
+        named = isinstance(source, str) and "\n" not in source and len(source) < 4096 and os.path.isfile(source)
+    except ValueError:  # a NUL byte: text, not a name
+        named = False
+    if named:
+        raise TypeError(f"{source!r} is a str, which is taken as a letter's text, but it names a file: pass "
+                        f"pathlib.Path({source!r}) (for a glob: map(pathlib.Path, glob.glob(...)))")
+
+
 async def aparse_many(
     sources: Iterable[Source],
     *,
@@ -117,12 +132,17 @@ async def aparse_many(
         ordered: yield in input order (True) or as each letter completes (False).
         strategy, llm, model, base_url, max_chars, cache: as for ``parse``.
 
+    Raises:
+        TypeError: a source is a str that names an existing file (a str is a letter's text: pass a Path).
+
     Closing the generator early (``aclose``, or leaving an ``async for`` loop over ``contextlib.aclosing``)
     cancels the letters started ahead, so they make no further model calls.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        from ._extraction import LLMExtractor  # the model stack, imported only when a model is used
+
         llm = LLMExtractor.from_env(model=model, base_url=base_url)
     options: dict[str, Any] = {"strategy": strategy, "llm": llm, "max_chars": max_chars, "cache": cache}
     pacing = Pacing(concurrency)
@@ -139,6 +159,7 @@ async def aparse_many(
                 if item is None:
                     exhausted = True
                     break
+                _refuse_a_file_name(item[1])
                 pending.add(asyncio.ensure_future(_one(item[0], item[1], options, pacing)))
             if not pending:
                 break
@@ -177,6 +198,8 @@ def parse_many(
 
     extractor = llm
     if extractor is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        from ._extraction import LLMExtractor
+
         extractor = LLMExtractor.from_env(model=model, base_url=base_url)
 
     async def pump() -> None:
@@ -284,6 +307,61 @@ def done_sources(results: Path) -> set[str]:
     return done
 
 
+def _record_source(record: object) -> str:
+    """The letter a results line is about: a Result's ``provenance.source``, or an error line's ``source``."""
+    if not isinstance(record, dict):
+        return ""
+    return str(record.get("source") or (record.get("provenance") or {}).get("source") or "")
+
+
+def _names(record: object, letter: str) -> bool:
+    """Whether a results line is about ``letter``: its path as the line spells it, its file name, or any path
+    to the same file."""
+    source = _record_source(record)
+    return letter in (source, Path(source).name) or _identity(source or "?") == _identity(letter)
+
+
+def load_result(path: Path, *, letter: str | None = None) -> Result:
+    """A stored Result: a ``.json`` file (as ``parse --out`` writes one), or one letter's line of a ``.jsonl``
+    results file (as ``parse -o``, ``parse_many`` with ``Outcome.to_json`` and ``batch collect -o`` write them).
+
+    Args:
+        path: the ``.json`` file, or the results file (its name ends in ``.jsonl``).
+        letter: in a results file, the letter to read: its path as the file spells it, its file name, or any
+            path to the same file; it may be left out when the file holds one Result. Not used for ``.json``.
+
+    Raises:
+        InputError: the results file holds no Result for ``letter`` (saying what the letter failed with, when
+            it did), or several and ``letter`` is None; or the JSON is no Result.
+        OSError: the file cannot be read.
+
+    Lines that are no JSON object (a torn last line of a killed run) are passed over.
+    """
+    data = path.read_bytes()
+    if path.suffix.lower() == ".jsonl":
+        records = []
+        for line in data.splitlines():
+            try:
+                records.append((json.loads(line), line))
+            except ValueError:  # a blank or torn line
+                continue
+        mine = [(record, line) for record, line in records if isinstance(record, dict)
+                and (letter is None or _names(record, letter))]
+        results = [line for record, line in mine if "error" not in record]
+        if len(results) != 1:
+            failed = [record["error"] for record, _ in mine if isinstance(record.get("error"), dict)]
+            why = f" (it failed: {failed[-1].get('type')}: {failed[-1].get('message')})" if failed else ""
+            raise InputError(f"holds {len(results)} results" + (
+                ": name one with --letter NAME (letter=: its path or file name)" if letter is None and results else
+                f" for {letter}{why}" if letter else ""), source=str(path))
+        data = results[0]
+    try:
+        return Result.model_validate_json(data)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise InputError(f"is no Result JSON (give the letter itself, or a Result as parse writes it): "
+                         f"{str(exc).splitlines()[0]}", source=str(path)) from exc
+
+
 def _error_source(line: bytes) -> str | None:
     """The source of an error line (``{"source", "error"}``), or None for any other line."""
     if b'"error":' not in line:  # a Result has no "error" key (its text's quotes are escaped): not parsed again
@@ -307,7 +385,9 @@ def _check_folder(results: Path, named: set[str], sources: list[Path]) -> None:
     for source in sources:
         parts = Path(_identity(source)).parts
         tails.update(os.path.join(*parts[k:]) for k in range(1, len(parts)))
-    if any(os.path.normpath(name) in tails for name in relative):
+    # a name from a first run given "../letters/a.txt" is known by what follows its leading ".." parts
+    if any(os.path.join(*tail) in tails for name in relative
+           if (tail := [part for part in Path(os.path.normpath(name)).parts if part != ".."])):
         raise InputError(f"names its letters by paths relative to another folder ({relative[0]!r} is not "
                          "here): run --resume from the folder the first run ran in", source=str(results))
 

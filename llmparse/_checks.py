@@ -28,6 +28,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "numbering.gap": (Severity.WARNING, "a question number is skipped and nothing answers it"),
     "numbering.duplicate": (Severity.ERROR, "two questions carry the same number"),
     "numbering.unprinted": (Severity.ERROR, "no question carries a printed number; numbers were assigned in order"),
+    "numbering.assigned": (Severity.WARNING, "no printed numbers, but one question per paragraph ending in '?'"),
     "numbering.inferred_question": (Severity.WARNING, "a question without its heading was recovered at a page break"),
     "numbering.order": (Severity.INFO, "question numbers are printed out of order (grouped out of order)"),
     "coverage.unanswered": (Severity.ERROR, "a question has no answer (answer letters only)"),
@@ -56,6 +57,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "footnotes.unknown": (Severity.ERROR, "a footnote where the layout finds no footnote body with that marker"),
     "footnotes.missing": (Severity.ERROR, "a footnote body the layout finds is not among the letter's footnotes"),
     "footnotes.in_text": (Severity.ERROR, "an item's text ends in lines that look like footnote bodies"),
+    "footnotes.cited_missing": (Severity.ERROR, "an item cites a footnote marker the letter has no footnote for"),
     "kind.notice": (Severity.ERROR, "the letter prints a Mededeling but is not read as a notice"),
     "kind.answers": (Severity.ERROR, "the letter prints answer headings but is read as questions only"),
     "kind.questions": (Severity.ERROR, "a notice or questions-only letter, yet the letter prints numbered answers"),
@@ -111,12 +113,31 @@ def check_numbering(layout: Layout, letter: Letter) -> list[Finding]:
         out.append(_finding("numbering.gap", f"no question numbered {', '.join(missing)}", missing))
     if not any(info.heading is not None and info.heading.kind in ("question", "number", "numbered")
                for info in layout.lines if info.role is Role.BODY):
-        out.append(_finding("numbering.unprinted", "the letter prints no question numbers or headings; the "
-                            "questions were numbered in order and the structure is a guess", printed))
+        if _plain_paragraphs(letter):
+            out.append(_finding("numbering.assigned", "the letter prints no question numbers or headings; each "
+                                "question is one paragraph ending in '?', numbered in order", printed))
+        else:
+            out.append(_finding("numbering.unprinted", "the letter prints no question numbers or headings; the "
+                                "questions were numbered in order and the structure is a guess", printed))
     keys = [_num_key(n) for n in printed]
     if keys != sorted(keys):
         out.append(_finding("numbering.order", "questions are printed out of numeric order"))
     return out
+
+
+_ASKS = re.compile(r"\?[»”\"'’)\]]*(?:\s*\[?\d{1,3}\]?)*\s*$")
+
+
+def _plain_paragraphs(letter: Letter) -> bool:
+    """An unnumbered letter a reader numbers the same way: each question one paragraph ending in a question mark,
+    no answer ending in one, questions and answers taking turns (or no answers at all)."""
+    items = _items_in_order(letter)
+    if not letter.questions or any("\n" in q.text or not _ASKS.search(q.text) for q in letter.questions):
+        return False
+    if any(_ASKS.search(a.text) for a in letter.answers):
+        return False
+    roles = [role for role, _ in items]
+    return not letter.answers or all(a != b for a, b in pairwise(roles))
 
 
 def check_coverage(layout: Layout, letter: Letter) -> list[Finding]:
@@ -492,6 +513,13 @@ def _marker_before(marker: str) -> re.Pattern[str]:
     return re.compile(rf"(?:^|\D){re.escape(marker)}\W{{0,3}}\s*$")
 
 
+# A footnote citation: a marker right after a sentence's last word and its punctuation ("weekend.2 Dat",
+# "procent. 1" at a line's end, or alone on the next line), then a new sentence or the line's end. Digits after
+# digits ("3.2") are not.
+_CITED = re.compile(r"(?:(?<=[A-Za-zÀ-ÿ]{3}[.?!;:»”\"')\]])[ ]?|(?<=[A-Za-zÀ-ÿ]{3}[.?!;:»”\"')\]]\n))"
+                    r"(\d{1,2})(?=[ \t]+[A-Z«“\"'(]|[ \t]*$)", re.MULTILINE)
+
+
 def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
     """The letter's footnotes are the footnote bodies the Layout finds by itself, and no item ends in one."""
     out: list[Finding] = []
@@ -520,6 +548,21 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
             line = layout.document.line_at(b.start) + 1
             out.append(_finding("footnotes.missing", f"the footnote {b.marker} printed at line {line} is missing from "
                                 "the letter's footnotes", span=(b.start, b.end)))
+    markers = {fn.marker.strip("[]^*() ") for fn in letter.footnotes}
+    doc = layout.document
+    for _, item in _items_in_order(letter):
+        found: set[str] = set()
+        for i in range(doc.line_at(item.span[0]), doc.line_at(max(item.span[0], item.span[1] - 1)) + 1):
+            info = layout.lines[i]
+            if info.role is Role.BODY:
+                found.update(m.group(1) for m in _CITED.finditer(doc.text, max(info.start, item.span[0]),
+                                                                  min(info.end, item.span[1])))
+        # only the markers a letter with this many footnotes could print next (a number in a sentence is not one)
+        cited = sorted((n for n in found - markers if int(n) <= len(markers) + 2), key=int)
+        if cited:
+            out.append(_finding("footnotes.cited_missing", f"the text cites footnote(s) {', '.join(cited)}, but the "
+                                "letter has no such footnote (its body may be left inside an item)", item.numbers,
+                                item.span))
     for _, item in _items_in_order(letter):
         lines = [i for i in range(layout.document.line_at(item.span[0]),
                                   layout.document.line_at(max(item.span[0], item.span[1] - 1)) + 1)

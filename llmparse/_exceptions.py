@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._models import Finding, Usage
+    from ._models import Finding, Result, Usage
 
 __all__ = [
     "BinaryInputError",
@@ -155,9 +155,11 @@ class BudgetExceededError(ModelError):
 class ChecksFailedError(LLMParseError):
     """Raised by ``parse(..., strict=True)`` when the checks report at least one error finding.
 
-    ``findings`` holds the error findings.
+    ``findings`` holds the error findings and ``result`` the whole Result (the letter as parsed, every finding,
+    usage and provenance), so a strict caller can still store or review what was made.
     """
 
-    def __init__(self, message: str, *, findings: list[Finding]) -> None:
+    def __init__(self, message: str, *, findings: list[Finding], result: Result | None = None) -> None:
         super().__init__(message)
         self.findings = findings
+        self.result = result

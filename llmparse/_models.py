@@ -11,12 +11,15 @@ Every ``span`` is a ``[start, end)`` character range in ``Result.text``.
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
-from typing import Literal
+import inspect
+import re
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._export import pairs  # reads a Result without importing this module back
+from ._review import render_html  # likewise
+from ._types import Severity
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -46,16 +49,18 @@ Kind = Literal["answers", "notice", "questions_only"]
 answered elsewhere), ``questions_only`` (the questions without an answer part)."""
 
 
+def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Describe each field in the JSON Schema (``llmparse schema``) with what the ``Attributes:`` sections of the
+    model's docstrings say about it: one text for the docs and the schema, read only when a schema is made."""
+    for cls in reversed(model.__mro__):
+        attributes = inspect.cleandoc(cls.__dict__.get("__doc__") or "").partition("Attributes:")[2]
+        for name, text in re.findall(r"^    (\w+): (.*(?:\n {8}.*)*)", attributes, re.MULTILINE):
+            if name in schema.get("properties", {}):
+                schema["properties"][name]["description"] = " ".join(text.replace("``", "").split())
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Severity(str, Enum):
-    """How serious a finding is: ``error`` means the result is probably wrong somewhere."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_describe)
 
 
 class Person(_Frozen):
@@ -239,6 +244,5 @@ class Result(_Frozen):
 
     def to_html(self) -> str:
         """A self-contained HTML review page: the letter with every item highlighted and the findings."""
-        from ._review import render_html
-
         return render_html(self)
+

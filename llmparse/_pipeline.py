@@ -14,19 +14,22 @@ import logging
 import os
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._assembly import assemble
 from ._cache import ResultCache
 from ._checks import run_checks
 from ._document import DEFAULT_MAX_CHARS, Document, load_document
 from ._exceptions import ChecksFailedError, ModelError, NotALetterError
-from ._extraction import LLMExtractor, MarkupExtractor, RulesExtractor
+from ._extraction import MarkupExtractor, RulesExtractor
 from ._extraction._prompts import prompt_version
 from ._layout import Layout, read_layout
 from ._models import Finding, Provenance, Result, Severity, Usage
 from ._plan import Extraction, Plan, Review
 from ._types import Extractor, Source, Strategy
+
+if TYPE_CHECKING:
+    from ._extraction import LLMExtractor
 
 __all__ = ["aparse", "model_configured", "parse", "parse_plan"]
 
@@ -172,6 +175,8 @@ def _start(source: Source, strategy: Strategy, llm: LLMExtractor | None, model: 
     if strategy not in ("rules", "llm", "auto"):
         raise ValueError(f"strategy must be 'rules', 'llm' or 'auto', not {strategy!r}")
     if llm is None and strategy != "rules" and (strategy == "llm" or model_configured(model)):
+        from ._extraction import LLMExtractor  # the model stack, imported only when a model is used
+
         llm = LLMExtractor.from_env(model=model, base_url=base_url)
     document = load_document(source, max_chars=max_chars)
     return document, read_layout(document), llm
@@ -226,6 +231,7 @@ def _end(document: Document, result: Result, strict: bool) -> Result:
         raise ChecksFailedError(
             f"{document.source}: {len(result.errors)} error finding(s), first: {result.errors[0].message}",
             findings=result.errors,
+            result=result,
         )
     return result
 

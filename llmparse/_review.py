@@ -20,11 +20,15 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
 
 from ._document import load_document
 from ._exceptions import LLMParseError
 from ._layout import Role, read_layout
-from ._models import Answer, Finding, Footnote, Person, Question, Result, Severity
+from ._types import Severity
+
+if TYPE_CHECKING:  # the page reads a Result; importing the models back would make a cycle (they call it)
+    from ._models import Answer, Finding, Footnote, Person, Question, Result
 
 __all__ = ["render_html"]
 
@@ -37,7 +41,7 @@ _CSS = """
 html { scroll-padding-top: 1rem; }
 body { margin: 0; color: var(--ink); background: #fff; font: 16px/1.5 system-ui, -apple-system, "Segoe UI",
   Roboto, "Noto Sans", "DejaVu Sans", sans-serif; }
-main, header.page { max-width: 62rem; margin: 0 auto; padding: 0 1rem; }
+main, header.page { max-width: 110rem; margin: 0 auto; padding: 0 1.5rem; }
 a { color: #1d4ed8; }
 a:focus-visible, [tabindex]:focus-visible, summary:focus-visible { outline: 3px solid var(--focus);
   outline-offset: 2px; border-radius: 2px; }
@@ -81,10 +85,11 @@ code { font-size: .9em; }
 .pb::before { content: "page " attr(data-page); position: relative; top: -.8em; left: 50%; padding: 0 .5rem;
   background: #fff; color: var(--grey); font: 12px system-ui, sans-serif; user-select: none; }
 mark { color: var(--ink); padding: 0; scroll-margin-top: 3rem; }
-mark.q { background: var(--q); box-shadow: inset 0 -2px 0 var(--q-edge); }
-mark.a { background: var(--a); box-shadow: inset 0 -2px 0 var(--a-edge); }
-mark.fn { background: var(--fn); box-shadow: inset 0 -2px 0 var(--fn-edge); }
-mark.q.unanswered { box-shadow: inset 0 -2px 0 #b91c1c; }
+mark { -webkit-box-decoration-break: clone; box-decoration-break: clone; text-decoration: none; }
+mark.q { background: var(--q); box-shadow: inset 3px 0 0 var(--q-edge); }
+mark.a { background: var(--a); box-shadow: inset 3px 0 0 var(--a-edge); }
+mark.fn { background: var(--fn); box-shadow: inset 3px 0 0 var(--fn-edge); }
+mark.q.unanswered { box-shadow: inset 3px 0 0 #b91c1c; }
 mark:target { outline: 2px solid var(--focus); }
 .head { color: var(--ink); font-weight: 700; }
 .furn { color: var(--grey); font-style: italic; background: #f3f4f6; }
@@ -94,6 +99,7 @@ mark:target { outline: 2px solid var(--focus); }
 .tag.q { background: var(--q-edge); } .tag.a { background: var(--a-edge); } .tag.fn { background: var(--fn-edge); }
 .tag .miss { background: #b91c1c; border-radius: 2px; padding: 0 .2rem; }
 .hint { color: var(--grey); font-size: .9rem; }
+.wide { color: var(--grey); font-size: .85rem; border: 1px solid #d1d5db; border-radius: 3px; padding: 0 .3rem; }
 @media print { .skip, nav.toc { display: none; } .letter { border: 0; } }
 """
 
@@ -529,7 +535,7 @@ def _findings(findings: list[Finding], line_of: list[int]) -> str:
     rows = []
     for f, line in zip(findings, line_of, strict=True):
         nums = f' <span class="none">(questions {_text(", ".join(f.numbers))})</span>' if f.numbers else ""
-        where = f' <a href="#L{line}">line {line}</a>' if line else ""
+        where = f' <a href="#L{line}">line {line}</a>' if line else ' <span class="wide">letter-wide</span>'
         rows.append(f'<li><span class="badge sev-{_text(f.severity.value)}">{_text(f.severity.value)}</span> '
                     f"<code>{_text(f.code)}</code> {_text(f.message)}{nums}{where}</li>")
     body = f'<ul class="findings">{"".join(rows)}</ul>' if rows else '<p class="none">No findings.</p>'
@@ -544,9 +550,9 @@ def render_html(result: Result) -> str:
     """One self-contained HTML page showing ``result``: the letter's text with every item highlighted in place.
 
     Questions, answers and footnotes are highlighted by their spans in ``Result.text`` and labelled with
-    their numbers; each line has the id ``L<n>`` (1-based) and each finding with a span links to the line
-    where its span starts. The page loads nothing (inline CSS and script only) and the same result always
-    gives the same page.
+    their numbers; each line has the id ``L<n>`` (1-based) and each finding links to the line where its span
+    starts, or (without a span) to the first item with one of its question numbers, or is marked letter-wide.
+    The page loads nothing (inline CSS and script only) and the same result always gives the same page.
     """
     text = result.text
     letter = result.letter
@@ -557,7 +563,15 @@ def render_html(result: Result) -> str:
     def line_no(offset: int) -> int:
         return max(0, bisect.bisect_right(starts, min(max(offset, 0), len(text))) - 1) + 1
 
-    finding_lines = [line_no(f.span[0]) if f.span is not None else 0 for f in result.findings]
+    def finding_line(f: Finding) -> int:
+        """The line a finding concerns: its span's first, else that of the first item with one of its numbers;
+        0 for a finding about the whole letter."""
+        if f.span is not None:
+            return line_no(f.span[0])
+        item = next((i for i in [*letter.questions, *letter.answers] if set(i.numbers) & set(f.numbers)), None)
+        return line_no(item.span[0]) if item is not None else 0
+
+    finding_lines = [finding_line(f) for f in result.findings]
     rank = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     flagged: dict[int, Severity] = {}
     for f, line in zip(result.findings, finding_lines, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from os import PathLike
 from typing import TYPE_CHECKING, Literal, Protocol, Union, runtime_checkable
 
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     from ._layout import Layout
     from ._plan import Extraction, Review
 
-__all__ = ["Extractor", "Source", "Strategy"]
+__all__ = ["Extractor", "Severity", "Source", "Strategy"]
 
 Source = Union[str, bytes, bytearray, memoryview, "PathLike[str]"]
 """What ``parse`` reads: the letter's text (``str``), its raw bytes, or a path to a .txt, .md, .pdf or .docx file."""
@@ -18,6 +19,14 @@ Source = Union[str, bytes, bytearray, memoryview, "PathLike[str]"]
 Strategy = Literal["rules", "llm", "auto"]
 """How to find the items: ``rules`` (offline), ``llm`` (the model), ``auto`` (rules, then the model only when
 the rules' result has error findings)."""
+
+
+class Severity(str, Enum):
+    """How serious a finding is: ``error`` means the result is probably wrong somewhere."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
 
 
 @runtime_checkable

@@ -5,8 +5,14 @@ command line needs around them, and the OpenAI Batch API's offline halves (``pre
 ``collect_outputs``).
 """
 
-from ._batch import LETTER_SUFFIXES, Outcome, Summary, done_sources, expand_inputs, resume
-from ._openai_batch import Rerun, collect_outputs, prepare_requests
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._batch import LETTER_SUFFIXES, Outcome, Summary, done_sources, expand_inputs, load_result, resume
+
+if TYPE_CHECKING:
+    from ._openai_batch import Rerun, collect_outputs, prepare_requests
 
 __all__ = [
     "LETTER_SUFFIXES",
@@ -16,6 +22,16 @@ __all__ = [
     "collect_outputs",
     "done_sources",
     "expand_inputs",
+    "load_result",
     "prepare_requests",
     "resume",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # the Batch API halves bring the model stack (the plan schema is instructor's): imported on first use
+    if name in ("Rerun", "collect_outputs", "prepare_requests"):
+        from . import _openai_batch
+
+        return getattr(_openai_batch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

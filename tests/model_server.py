@@ -77,6 +77,20 @@ def _letter_lines(messages: list[dict[str, Any]]) -> tuple[str, int]:
     return "\n".join(numbered.get(n, "") for n in range(first, max(numbered) + 1)), first
 
 
+def wire(plan: dict[str, Any]) -> dict[str, Any]:
+    """``plan`` as a model writes it: each item and footnote one "numbers:first-last" string ("numbers:line" for
+    one line; tests build plans in the expanded form, which is easier to change)."""
+    def ref(entry: Any, label: str) -> Any:
+        if not isinstance(entry, dict):
+            return entry
+        last = f"-{entry['last']}" if entry["last"] != entry["first"] else ""
+        return f"{entry[label]}:{entry['first']}{last}"
+
+    return {**plan, "questions": [ref(q, "numbers") for q in plan.get("questions", [])],
+            "answers": [ref(a, "numbers") for a in plan.get("answers", [])],
+            "footnotes": [ref(f, "marker") for f in plan.get("footnotes", [])]}
+
+
 def rules_plan(messages: list[dict[str, Any]]) -> dict[str, Any]:
     """The plan the rules extractor makes for the letter in the prompt, in ``LetterPlan`` form."""
     text, first = _letter_lines(messages)
@@ -156,7 +170,8 @@ def completion(request: dict[str, Any], action: Action, number: int, cached: int
     if action.raw is not None:
         arguments = action.raw
     else:
-        arguments = json.dumps(action.plan if action.plan is not None else rules_plan(messages), ensure_ascii=False)
+        arguments = json.dumps(wire(action.plan if action.plan is not None else rules_plan(messages)),
+                               ensure_ascii=False)
     finish = action.finish_reason
     if finish == "length":
         arguments = arguments[: len(arguments) // 2]
@@ -263,8 +278,11 @@ def _part(plan: dict[str, Any], messages: list[dict[str, Any]], lines: int) -> d
     """The share of ``plan`` in the lines a request shows: all of it, unless the letter is asked for in parts."""
     text, first = _letter_lines(messages)
     last = first + text.count("\n")
-    if first == 1 and last >= lines:
+    asked = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
+    part = re.search(r"\bpart (\d+) of (\d+)\b", asked)
+    if part is None:  # the whole letter (its first lines may be blank, and blank lines go unnumbered)
         return plan
+    first = 1 if part.group(1) == "1" else first
     share = {**plan, **{k: [e for e in plan[k] if first <= e["first"] <= last]
                         for k in ("questions", "answers", "footnotes")},
              "cuts": [c for c in plan["cuts"] if first <= c["line"] <= last]}

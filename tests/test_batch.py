@@ -26,12 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import io
 import json
 import multiprocessing
 import os
 import pickle
-import shutil
 import signal
 import socket
 import subprocess
@@ -1064,13 +1062,6 @@ def test_cli_summary_reports_kinds_and_failures(tmp_path: Path, capsys: pytest.C
 
 
 
-class _Terminal(io.StringIO):
-    """A stderr that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
 def test_progress_line_shows_bar_counts_rate_and_time_left() -> None:
     """Five of twenty letters in ten seconds: a quarter of the bar, the counts, 0.5 letters/s, 30 s left."""
     summary = batch.Summary()
@@ -1085,33 +1076,6 @@ def test_progress_line_shows_bar_counts_rate_and_time_left() -> None:
                     f"{findings} findings  0 model calls  0 tokens")
     assert summary.progress(20).startswith("[#####---------------] 5/20 letters  1 failed  ")  # no time: no rate
 
-
-def test_cli_draws_progress_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    """On a terminal the progress line is redrawn in place, cleared for an error message, and ends full with
-    a newline before the summary; piped to a file, stderr holds no progress line at all."""
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for path in LETTER_FILES[:3]:
-        (folder / path.name).write_bytes(path.read_bytes())
-    (folder / "recept.txt").write_text(RECIPE, encoding="utf-8")
-    terminal = _Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    assert main(["parse", str(folder), "--strategy", "rules", "--format", "jsonl"]) == 2
-    shown = terminal.getvalue()
-    assert shown.count("\r[") >= 1
-    final = shown.rsplit("\r", 1)[1]
-    assert final.startswith("[####################] 4/4 letters  ")
-    assert " left  1 failed  " in final
-    summary_at = final.index("\nletters 4: ")
-    assert len(final[:summary_at].rstrip()) <= max(20, shutil.get_terminal_size((100, 20)).columns - 1)
-    message = next(line for line in shown.split("\r") if "NotALetterError" in line)
-    assert message.startswith("llmparse: NotALetterError: ")  # on a cleared line, not after the bar
-
-    monkeypatch.undo()
-    capsys.readouterr()
-    assert main(["parse", str(folder), "--strategy", "rules", "--format", "jsonl"]) == 2
-    assert "\r" not in capsys.readouterr().err
 
 if __name__ == "__main__":
     _write_batch_output()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -13,9 +14,10 @@ from pathlib import Path
 import pytest
 
 import llmparse
+from llmparse import batch
 from llmparse._cli import main
 
-from .conftest import EXAMPLE, ROOT
+from .conftest import EXAMPLE, LETTERS, ROOT
 
 ENDPOINT_NOTICE = "no model endpoint configured"
 
@@ -259,21 +261,19 @@ def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    """Usage errors make argparse exit with code 2 and a usage message on stderr."""
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-    assert info.value.code == 2
+    """Usage errors exit with code 2, the usage and a one-line error on stderr, nothing on stdout."""
+    assert main(argv) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert "usage:" in err
+    assert err.startswith("Usage: llmparse")
+    assert re.search(r"^llmparse: error: ", err, re.MULTILINE), err
+    assert "Traceback" not in err
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     """--version prints the library version and exits 0."""
-    with pytest.raises(SystemExit) as info:
-        main(["--version"])
-    assert info.value.code == 0
-    assert llmparse.__version__ in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"llmparse {llmparse.__version__}\n"
 
 
 # --- a real process ----------------------------------------------------------------------------------------
@@ -352,11 +352,9 @@ def test_csv_format_writes_one_header_and_a_row_per_question_number(capsys: pyte
         "format-with-out-dir", "pairs-with-output"])
 def test_usage_mistakes_exit_2_with_a_usage_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """Values and flag combinations that cannot work are refused before anything is parsed."""
-    with pytest.raises(SystemExit) as stop:
-        main(argv)
-    assert stop.value.code == 2
+    assert main(argv) == 2
     err = capsys.readouterr().err
-    assert re.search(r"^llmparse( parse)?: error: ", err, re.MULTILINE), err
+    assert re.search(r"^llmparse: error: ", err, re.MULTILINE), err
     assert "Traceback" not in err
 
 
@@ -492,3 +490,172 @@ def test_verbose_shows_the_pdf_readers_warnings(monkeypatch: pytest.MonkeyPatch)
         assert pypdf_log.level == logging.ERROR
     finally:
         pypdf_log.setLevel(before)
+
+
+# --- progress and summary -------------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+RECIPE = "Appeltaart\n\nMeng bloem, boter en appels.\n"
+
+
+def _folder_with_a_failure(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in sorted(LETTERS.glob("*.txt"))[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "recept.txt").write_text(RECIPE, encoding="utf-8")
+    return folder
+
+
+def test_a_terminal_gets_a_progress_bar_and_stdout_only_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """On a terminal stderr shows a bar that ends at 4/4 letters with the rate, time left and counts, the failure
+    above it, and a summary table; stdout holds the three results and nothing else."""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["parse", str(_folder_with_a_failure(tmp_path)), "--strategy", "rules", "--format", "jsonl"]) == 2
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())  # without colours and cursor moves
+    final = shown.split("\r")[-1]
+    assert re.search(r"━{20} 4/4 letters \d+(\.\d)?/s +0:00:00 +1 failed", final), final
+    assert re.search(r"(^|\r)llmparse: NotALetterError: .*recept\.txt", shown, re.MULTILINE)  # a line of its own
+    assert re.search(r"^letters +4: answers 3$", final, re.MULTILINE)
+    assert re.search(r"^failed +1 *$", final, re.MULTILINE)
+    assert [llmparse.Result.model_validate_json(line).letter.kind for line in capsys.readouterr().out.splitlines()
+            ] == ["answers"] * 3
+
+
+def test_a_pipe_gets_plain_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Piped, stderr holds the failure and the plain summary: no bar, no control characters."""
+    assert main(["parse", str(_folder_with_a_failure(tmp_path)), "--strategy", "rules", "--format", "jsonl"]) == 2
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert "\x1b" not in err
+    assert err.splitlines()[1:4] == ["letters 4: answers 3; 1 failed", "letters with error findings 0; findings 0",
+                                     "model calls 0; tokens 0; cache hits 0"]
+
+
+# --- the rough edges a new user hits ---------------------------------------------------------------------------
+
+
+def test_resume_of_a_run_given_dotdot_paths_from_another_folder_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A first run from run/ given ../brieven/*.txt, resumed from the parent given brieven/: refused with the
+    reason, the results file untouched (it used to parse every letter again and double the file)."""
+    folder, run = tmp_path / "brieven", tmp_path / "run"
+    folder.mkdir()
+    run.mkdir()
+    for path in sorted(LETTERS.glob("*.txt"))[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "out.jsonl"
+    monkeypatch.chdir(run)
+    assert main(["parse", *(f"../brieven/{p.name}" for p in sorted(folder.iterdir())), "--strategy", "rules",
+                 "-o", str(out)]) == 0
+    before = out.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["parse", "brieven", "--strategy", "rules", "-o", str(out), "--resume"]) == 2
+    assert "run --resume from the folder the first run ran in" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    monkeypatch.chdir(run)  # from the first run's folder it resumes, with nothing left to do
+    assert main(["parse", "../brieven", "--strategy", "rules", "-o", str(out), "--resume"]) == 0
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["parse", "check"])
+def test_an_empty_input_set_says_no_letters_found(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  command: str) -> None:
+    """A folder without letter files is not an empty success: "no letters found", exit 2, nothing on stdout."""
+    (tmp_path / "notities.csv").write_text("a,b\n", encoding="utf-8")
+    assert main([command, str(tmp_path), "--strategy", "rules"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"llmparse: error: no letters found in {tmp_path} ({', '.join(batch.LETTER_SUFFIXES)} files)\n"
+
+
+def test_review_without_o_writes_to_the_current_folder_never_beside_the_letter(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`review FILE` names the page after the letter in the current folder (the letter's folder may be read-only
+    or someone else's archive); `-o -` writes the page to stdout."""
+    archive, here = tmp_path / "archief", tmp_path / "hier"
+    archive.mkdir()
+    here.mkdir()
+    letter = archive / "compleet.txt"
+    letter.write_text(COMPLETE, encoding="utf-8")
+    monkeypatch.chdir(here)
+    assert main(["review", str(letter)]) == 0
+    assert capsys.readouterr().err == "llmparse: wrote compleet.txt.html\n"
+    assert [p.name for p in here.iterdir()] == ["compleet.txt.html"]
+    assert [p.name for p in archive.iterdir()] == ["compleet.txt"]
+    assert main(["review", str(letter), "-o", "-"]) == 0
+    assert capsys.readouterr().out == llmparse.parse(letter, strategy="rules").to_html()
+
+
+def test_review_shows_one_letter_of_a_results_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str], complete: Path) -> None:
+    """`review results.jsonl --letter NAME` shows that letter's stored Result (named by file name or path); a
+    file of several results without --letter, an unknown name and a letter that failed are one-line errors."""
+    recipe = tmp_path / "recept.txt"
+    recipe.write_text(RECIPE, encoding="utf-8")
+    results = tmp_path / "results.jsonl"
+    assert main(["parse", str(EXAMPLE), str(complete), str(recipe), "--strategy", "rules", "-o", str(results)]) == 2
+    stored = [llmparse.Result.model_validate(record) for record in map(json.loads, results.read_text("utf-8")
+              .splitlines()) if "error" not in record]
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    for name, result in [("compleet.txt", stored[1]), (str(EXAMPLE), stored[0])]:
+        assert main(["review", str(results), "--letter", name, "-o", "page.html"]) == 0
+        assert (tmp_path / "page.html").read_text(encoding="utf-8") == result.to_html()
+    assert main(["review", str(results), "--letter", "compleet.txt"]) == 0
+    assert (tmp_path / "compleet.txt.html").exists()
+    capsys.readouterr()
+    for argv, message in [([], "holds 2 results: name one with --letter NAME"),
+                          (["--letter", "weg.txt"], "holds 0 results for weg.txt"),
+                          (["--letter", "recept.txt"], "holds 0 results for recept.txt (it failed: NotALetterError")]:
+        assert main(["review", str(results), *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"llmparse: InputError: {results}: {message}"), err
+        assert len(err.splitlines()) == 1
+
+
+def test_max_chars_refuses_a_longer_letter(capsys: pytest.CaptureFixture[str], complete: Path) -> None:
+    """`--max-chars N` makes a longer letter an InputTooLargeError line (exit 2) and lets a shorter one through."""
+    assert main(["parse", str(complete), "--strategy", "rules", "--max-chars", "200"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("llmparse: InputTooLargeError: ")
+    assert main(["parse", str(complete), "--strategy", "rules", "--max-chars", str(len(COMPLETE) + 10)]) == 0
+    assert len(llmparse.Result.model_validate_json(capsys.readouterr().out).letter.questions) == 2
+
+
+def test_ctrl_c_in_a_running_process_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    """SIGINT to a real `llmparse parse -o FILE` run in the middle of its letters: exit 130, no traceback, the
+    interrupted line last on stderr, and FILE holds the finished letters' lines (a torn last one --resume cuts)."""
+    import signal
+    import time
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(60):
+        for path in sorted(LETTERS.glob("*.txt")):
+            (folder / f"{k}-{path.name}").write_bytes(path.read_bytes())
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "llmparse", "parse", str(folder), "--strategy", "rules", "-o",
+                             str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and out.stat().st_size) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == "llmparse: interrupted; what was written to -o FILE is kept (--resume goes on)"
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert 0 < len(lines) < 60 * len(list(LETTERS.glob("*.txt")))
+    assert all(isinstance(json.loads(line), dict) for line in lines[:-1])

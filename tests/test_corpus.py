@@ -7,7 +7,6 @@ the tests skip with a reason when it is absent.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from collections import Counter
@@ -87,24 +86,15 @@ def _gold_is_inconsistent(gold: dict[str, Any]) -> bool:
     return repeated or unanswered or bool(answered - set(asked))
 
 
-_ITEM_LABEL = re.compile(r"(?m)^[ \t#*]*(?:Vraag|Vragen|Antwoord|\d{1,3}[.)]?(?:\s|$))")
-
-
-def _prints_no_numbers(letter: Path) -> bool:
-    """True when no line of the letter opens with a Vraag/Antwoord label or a number: its structure is a guess."""
-    return _ITEM_LABEL.search(letter.read_text(encoding="utf-8")) is None
-
-
 def test_no_false_alarms_on_perfect_letters(predictions: Path) -> None:
-    """A letter the scorer rates perfect has error findings only where the letter itself is inconsistent or
-    prints no question numbers (an error saying the numbering is a guess is then right)."""
+    """A letter the scorer rates perfect has error findings only where the letter itself is inconsistent."""
     score = load_scorer()
     alarms = []
     for gold_path in sorted((CORPUS / "gold").glob("*.gold.json")):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         pred = json.loads((predictions / f"{gold['file']}.json").read_text(encoding="utf-8"))
         row = score.score_letter(gold, pred)
-        if _gold_is_inconsistent(gold) or _prints_no_numbers(CORPUS / "letters" / gold["file"]):
+        if _gold_is_inconsistent(gold):
             continue
         if row["perfect"] and row["flagged"]:
             alarms.append(gold["file"])
@@ -172,6 +162,11 @@ def test_plans_from_the_gold_are_never_sent_back() -> None:
         layout = read_layout(load_document(path))
         result = llmparse.parse_plan(path, plan_from_gold(layout, gold))
         note = feedback(layout, result.findings)
+        if note and len(result.letter.footnotes) < len(gold.get("footnotes", [])):
+            # a footnote printed inside a line of text, which a plan of whole lines cannot point at, is missing
+            # from the plan: that plan is not right, and only the missing footnote may be said about it
+            assert all("footnote" in line for line in note.splitlines()[1:]), note
+            continue
         if note:
             sent_back[gold["file"]] = note
     assert sent_back == {}

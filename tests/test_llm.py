@@ -226,13 +226,26 @@ def test_malformed_json_fails_after_reasks(script: Script) -> None:
 
 @pytest.mark.vcr
 def test_truncated_completion_is_a_typed_error(script: Script) -> None:
-    """A completion cut off at its token limit (finish_reason length) is TruncatedOutputError, not retried."""
-    script(Action("truncated", finish_reason="length"))
+    """Completions cut off at their token limit (finish_reason length) every time end in TruncatedOutputError
+    once the re-asks are spent, with the usage of every call."""
+    script(*[Action("truncated", finish_reason="length") for _ in range(3)])
     with pytest.raises(llmparse.TruncatedOutputError) as caught:
         llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor())
     assert caught.value.usage is not None
-    assert caught.value.usage.llm_calls == 1
+    assert caught.value.usage.llm_calls == 3
     assert "max_completion_tokens" in str(caught.value)
+
+
+@pytest.mark.vcr
+def test_a_truncated_completion_is_asked_again(script: Script) -> None:
+    """A completion cut off once is re-asked (saying so), and the whole plan that follows is the result."""
+    script(Action("truncated", finish_reason="length"), Action("rules-plan"))
+    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor())
+    rules = llmparse.parse(EXAMPLE, strategy="rules")
+    assert [a.numbers for a in result.letter.answers] == [a.numbers for a in rules.letter.answers]
+    reask = next(f for f in result.findings if f.code == "model.reasked")
+    assert "cut off at its token limit" in reask.message
+    assert result.usage.llm_calls == 2
 
 
 # --- transport ----------------------------------------------------------------------------------------------
@@ -579,27 +592,20 @@ def _tool_choice() -> dict[str, Any]:
 
 
 @pytest.mark.vcr
-def test_request_body_for_a_chat_model(script: Script, server: ModelServer | None) -> None:
-    """A non-reasoning model (gpt-4.1-mini) gets max_tokens and temperature 0, beside the messages and the tool."""
+@pytest.mark.parametrize(("model", "limits"), [
+    ("gpt-4.1-mini", {"max_tokens": 4_000, "temperature": 0}),  # a chat model
+    ("o4-mini", {"max_completion_tokens": 16_000}),  # a reasoning model refuses max_tokens and temperature
+], ids=["chat", "reasoning"])
+def test_request_body_for_each_profile(script: Script, server: ModelServer | None, request: pytest.FixtureRequest,
+                                       model: str, limits: dict[str, Any]) -> None:
+    """A non-reasoning model gets max_tokens and temperature 0, a reasoning model max_completion_tokens and no
+    temperature, beside the messages and the tool: the exact request body."""
     script(Action("rules-plan"))
-    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(model="gpt-4.1-mini"))
+    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(model=model))
     assert result.errors == []
     layout = read_layout(load_document(EXAMPLE))
-    assert _sent(server, "test_request_body_for_a_chat_model") == [{
-        "messages": render_messages(layout, 1, len(layout.lines)), "model": "gpt-4.1-mini", "max_tokens": 4_000,
-        "temperature": 0, **_tool_choice()}]
-
-
-@pytest.mark.vcr
-def test_request_body_for_a_reasoning_model(script: Script, server: ModelServer | None) -> None:
-    """A reasoning model (o4-mini) gets max_completion_tokens and no temperature, which it would refuse."""
-    script(Action("rules-plan"))
-    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(model="o4-mini"))
-    assert result.errors == []
-    layout = read_layout(load_document(EXAMPLE))
-    assert _sent(server, "test_request_body_for_a_reasoning_model") == [{
-        "messages": render_messages(layout, 1, len(layout.lines)), "model": "o4-mini",
-        "max_completion_tokens": 16_000, **_tool_choice()}]
+    assert _sent(server, request.node.name) == [{
+        "messages": render_messages(layout, 1, len(layout.lines)), "model": model, **limits, **_tool_choice()}]
 
 
 def test_json_schema_mode_asks_for_strict_outputs() -> None:

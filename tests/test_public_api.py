@@ -33,9 +33,9 @@ def _public_names() -> set[str]:
     Left out: ``from __future__ import annotations`` (binds a compiler feature, not an API) and submodules,
     which the import system binds on the package when they are imported.
     """
-    return {
+    return {  # dir(): names bound, and those imported on first use (the model extractor)
         name
-        for name, value in vars(llmparse).items()
+        for name, value in ((name, getattr(llmparse, name)) for name in dir(llmparse))
         if (not name.startswith("_") or name == "__version__")
         and not isinstance(value, (__future__._Feature, types.ModuleType))
     }

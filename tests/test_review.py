@@ -260,17 +260,38 @@ class TestStructure:
 
     @pytest.mark.parametrize("case", CASES, ids=list(CASES))
     def test_findings_link_to_the_line_of_their_span(self, case: str) -> None:
-        """A finding with a span links to the line holding its start (an existing id); one without links nowhere."""
+        """A finding with a span links to the line holding its start; one without a span to the line of the first
+        item carrying one of its numbers; one about the whole letter says so instead of linking."""
         result = CASES[case]()
-        page = _Page(render_html(result))
+        html = render_html(result)
+        page = _Page(html)
         links = page.finding_links()
         assert len(links) == len(result.findings)
+        items = [*result.letter.questions, *result.letter.answers]
         for finding, hrefs in zip(result.findings, links, strict=True):
-            if finding.span is None:
-                assert hrefs == []
-            else:
-                assert hrefs == [f"#L{_line_of(result.text, finding.span[0])}"]
-                assert page.ids[hrefs[0][1:]] == 1
+            item = next((i for i in items if set(i.numbers) & set(finding.numbers)), None)
+            start = finding.span[0] if finding.span else item.span[0] if item else None
+            assert hrefs == ([] if start is None else [f"#L{_line_of(result.text, start)}"]), finding
+            assert all(page.ids[href[1:]] == 1 for href in hrefs)
+        wide = sum(f.span is None and not any(set(i.numbers) & set(f.numbers) for i in items) for f in result.findings)
+        assert html.count('<span class="wide">letter-wide</span>') == wide
+
+    def test_the_unanswered_error_links_to_its_question(self) -> None:
+        """The truncated letter's coverage.unanswered error (no span of its own) links to question 3's line."""
+        result = CASES["truncated"]()
+        (index,) = [k for k, f in enumerate(result.findings) if f.code == "coverage.unanswered"]
+        assert result.findings[index].span is None
+        question = next(q for q in result.letter.questions if q.numbers == [result.findings[index].numbers[0]])
+        assert _Page(render_html(result)).finding_links()[index] == [f"#L{_line_of(result.text, question.span[0])}"]
+
+    def test_highlights_have_no_underline(self) -> None:
+        """Items are marked by a background and a left rule on every line they cover, never by an underline."""
+        css = render_html(CASES["truncated"]()).split("<style>", 1)[1].split("</style>", 1)[0]
+        marks: list[str] = re.findall(r"mark[^{]*\{[^}]*\}", css)
+        assert marks
+        assert not [rule for rule in marks if re.search(r"inset 0 -\d|underline|border-bottom", rule)]
+        assert re.search(r"mark\.q \{[^}]*background: var\(--q\); box-shadow: inset 3px 0 0", css)
+        assert "box-decoration-break: clone" in css
 
     @pytest.mark.parametrize("case", CASES, ids=list(CASES))
     def test_every_link_lands_and_ids_are_unique(self, case: str) -> None:
@@ -606,8 +627,27 @@ class TestInBrowser:
         assert all(len(c) == 1 for c in colours)
         assert len({c[0] for c in colours}) == 3, colours
         assert "rgba(0, 0, 0, 0)" not in {c[0] for c in colours}
-        browser.screenshot(ARTIFACTS / "review-2020Z03371.png")
-        assert (ARTIFACTS / "review-2020Z03371.png").stat().st_size > 10_000
+        # LLMPARSE_UPDATE_DOCS=1 writes the README's screenshot (docs/) instead of a test artifact
+        shot = (ROOT / "docs" if os.environ.get("LLMPARSE_UPDATE_DOCS") else ARTIFACTS) / "review-2020Z03371.png"
+        browser.screenshot(shot)
+        assert shot.stat().st_size > 10_000
+
+    def test_the_letter_uses_the_window_and_nothing_is_underlined(self, browser: _Chromium, tmp_path: Path) -> None:
+        """At 1280 px the letter's text box takes over 90% of the window's width; no highlight draws a line under
+        its text (no text decoration, no bottom border or shadow), each has a left rule."""
+        browser.open(_write(tmp_path, "page.html", _example()))
+        seen = browser.js("""(() => {
+            const box = document.getElementById("letter").getBoundingClientRect();
+            const marks = [...document.querySelectorAll("mark")].map(m => getComputedStyle(m));
+            return {share: box.width / innerWidth, marks: marks.length,
+                    underlined: marks.filter(c => c.textDecorationLine !== "none" || c.borderBottomStyle !== "none"
+                                             || / 0px -\\d+px 0px 0px inset/.test(c.boxShadow)).length,
+                    ruled: marks.filter(c => /inset 3px 0px 0px/.test(c.boxShadow)
+                                             || / 3px 0px 0px 0px inset/.test(c.boxShadow)).length}; })()""")
+        assert seen["share"] > 0.9, seen
+        assert seen["marks"] > 20
+        assert seen["underlined"] == 0
+        assert seen["ruled"] == seen["marks"], seen
 
     def test_following_a_finding_scrolls_to_its_line(self, browser: _Chromium, tmp_path: Path) -> None:
         """Focusing the last finding's link and pressing Enter brings its line into view, below the top of the page."""
@@ -626,7 +666,7 @@ class TestInBrowser:
                      target: document.body.dataset.target}}; }})()""")
         assert where["hash"] == f"#{line}"
         assert where["y"] > 500
-        assert 0 <= where["top"] < where["height"] / 2
+        assert 0 <= where["top"] < where["height"] - 30  # in view (near the end the page cannot scroll it higher)
         assert where["target"] == line
 
     def test_keyboard(self, browser: _Chromium, tmp_path: Path) -> None:

@@ -298,6 +298,7 @@ class _Unusable:
 
     detail: str
     completion: str | None
+    truncated: TruncatedOutputError | None = None
 
 
 @dataclass(frozen=True)
@@ -469,21 +470,24 @@ class LLMExtractor:
 
         A plan the checks object to is sent back with their findings, at most ``max_reasks`` times; the plan
         with the fewest objections is kept. A transport fault is retried inside the request, so a re-ask
-        that fails in transit is sent again with its feedback. Only when no reply was a plan at all is the
-        letter a ``ModelOutputError``.
+        that fails in transit is sent again with its feedback. A reply cut off at its token limit is re-asked
+        too. Only when no reply was a plan at all is the letter a ``ModelOutputError`` (``TruncatedOutputError``
+        when the last one was cut off).
         """
         total = len(layout.lines)
         numbered = (part.index, part.of) if part.of > 1 else None
         messages = render_messages(layout, part.first, part.last, part=numbered)
         best: _Planned | None = None
-        failure = ""
+        failure: _Unusable | None = None
         for attempt in range(self.max_reasks + 1):
             self._check_budget(meter, messages)
             reply = yield messages
             if isinstance(reply, _Unusable):
-                failure = reply.detail
-                said = "Your reply was not a plan of the schema"
-                note = f"{said} ({reply.detail[:300]}). Reply with the whole plan, in the schema, and nothing else."
+                failure = reply
+                note = ("Your reply was cut off at its token limit before the plan was complete. Send the whole plan "
+                        "again, as short as the schema allows (no cuts where whole lines do)." if reply.truncated else
+                        f"Your reply was not a plan of the schema ({reply.detail[:300]}). Reply with the whole plan, "
+                        "in the schema, and nothing else.")
             else:
                 plan, rejected, notes = plan_to_internal(layout, reply, part.first, part.last)
                 findings = [*notes, *(_rejection(r) for r in rejected)]
@@ -501,7 +505,11 @@ class LLMExtractor:
             logger.info("re-asking the model (%d of %d): %s", attempt + 1, self.max_reasks, note.splitlines()[0])
             messages = [*messages, {"role": "assistant", "content": _said(reply)}, {"role": "user", "content": note}]
         if best is None:
-            raise ModelOutputError(f"the model gave no usable plan after {self.max_reasks} re-ask(s): {failure}",
+            if failure is not None and failure.truncated is not None:
+                raise TruncatedOutputError(f"{failure.truncated} (after {self.max_reasks} re-ask(s))",
+                                           usage=meter.usage(), last_completion=meter.last_completion)
+            detail = failure.detail if failure is not None else ""
+            raise ModelOutputError(f"the model gave no usable plan after {self.max_reasks} re-ask(s): {detail}",
                                    usage=meter.usage(), last_completion=meter.last_completion)
         return best
 
@@ -679,9 +687,11 @@ class LLMExtractor:
         from instructor.core.exceptions import InstructorRetryException
 
         error = self._error(exc, meter)
-        if not isinstance(error, ModelOutputError) or isinstance(error, TruncatedOutputError):
+        if not isinstance(error, ModelOutputError):
             raise error from exc
         completion = _failed_completion(exc) if isinstance(exc, InstructorRetryException) else None
+        if isinstance(error, TruncatedOutputError):
+            return _Unusable(str(error), completion or meter.last_completion, truncated=error)
         return _Unusable(_scrub(str(_root(exc)))[:400], completion or meter.last_completion)
 
     def _error(self, exc: BaseException, meter: _Meter) -> ModelError:

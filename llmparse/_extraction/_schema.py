@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, Literal
 
 from instructor import OpenAISchema  # a ready response model: instructor builds its schema once, not per call
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
 from .._layout import Layout, Role, parse_numbers
 from .._models import Finding, Person, Severity
@@ -60,6 +60,34 @@ class PlanFootnote(_Strict):
     last: int
 
 
+# On the wire an item is one short string, "numbers:first-last" ("2 en 3:17-19", "4:30" for one line): the plan
+# is what the model writes, and a string costs half the tokens of an object with three named fields. The
+# expanded object form ({"numbers", "first", "last"}) is read too.
+_REF = re.compile(r"\s*(?P<label>.+?)\s*:\s*(?P<first>-?\d+)\s*(?:-\s*(?P<last>-?\d+))?\s*")
+_REF_PATTERN = r"^.+:-?[0-9]+(-[0-9]+)?$"
+
+
+def _ref(key: str) -> Callable[[object], object]:
+    def read(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        m = _REF.fullmatch(value)
+        if m is None:
+            raise ValueError(f"'{value[:60]}' is not \"{key}:first-last\" (like \"2 en 3:17-19\" or \"4:30\")")
+        return {key: m["label"], "first": int(m["first"]), "last": int(m["last"] or m["first"])}
+    return read
+
+
+def _written(label: str) -> Callable[[Any], str]:
+    return lambda ref: f"{getattr(ref, label)}:{ref.first}" + (f"-{ref.last}" if ref.last != ref.first else "")
+
+
+ItemRef = Annotated[PlanItem, BeforeValidator(_ref("numbers")), PlainSerializer(_written("numbers")),
+                    WithJsonSchema({"type": "string", "pattern": _REF_PATTERN})]
+FootnoteRef = Annotated[PlanFootnote, BeforeValidator(_ref("marker")), PlainSerializer(_written("marker")),
+                        WithJsonSchema({"type": "string", "pattern": _REF_PATTERN})]
+
+
 class PlanCut(_Strict):
     """An item starting or ending inside a line: the line, the side, a few words printed there."""
 
@@ -80,9 +108,9 @@ class LetterPlan(OpenAISchema, _Strict):
     """The plan of the letter, by the line numbers shown."""
 
     kind: Literal["answers", "notice", "questions_only"]
-    questions: list[PlanItem]
-    answers: list[PlanItem]
-    footnotes: list[PlanFootnote]
+    questions: list[ItemRef]
+    answers: list[ItemRef]
+    footnotes: list[FootnoteRef]
     cuts: list[PlanCut]
     reference: str | None
     subject: str | None
@@ -348,7 +376,7 @@ REASKED = frozenset({
     "completeness.heading_in_text", "completeness.furniture_in_text",
     "completeness.empty_item", "coverage.no_numbers", "coverage.notice_answers",
     "headings.numbers", "headings.role", "headings.orphan", "headings.unprinted",
-    "footnotes.unknown", "footnotes.missing", "footnotes.in_text",
+    "footnotes.unknown", "footnotes.missing", "footnotes.in_text", "footnotes.cited_missing",
     "metadata.reference_anchor", "metadata.dates_anchor", "metadata.askers_anchor", "metadata.respondent_is_asker",
     "kind.notice", "kind.answers", "kind.questions",
 })
