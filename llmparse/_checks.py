@@ -520,6 +520,23 @@ _CITED = re.compile(r"(?:(?<=[A-Za-zÀ-ÿ]{3}[.?!;:»”\"')\]])[ ]?|(?<=[A-Za-z
                     r"(\d{1,2})(?=[ \t]+[A-Z«“\"'(]|[ \t]*$)", re.MULTILINE)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _cited(text: str, pos: int, endpos: int) -> set[str]:
+    """The markers ``_CITED.finditer(text, pos, endpos)`` finds, trying it only at each run of digits and the space
+    before one (a citation starts there; no citation starts inside another), not at every character."""
+    found: set[str] = set()
+    for run in _DIGITS.finditer(text, pos, endpos):
+        d = run.start()
+        m = _CITED.match(text, d, endpos)
+        if m is None and d > pos and text[d - 1] == " ":
+            m = _CITED.match(text, d - 1, endpos)
+        if m is not None:
+            found.add(m.group(1))
+    return found
+
+
 def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
     """The letter's footnotes are the footnote bodies the Layout finds by itself, and no item ends in one."""
     out: list[Finding] = []
@@ -555,8 +572,7 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
         for i in range(doc.line_at(item.span[0]), doc.line_at(max(item.span[0], item.span[1] - 1)) + 1):
             info = layout.lines[i]
             if info.role is Role.BODY:
-                found.update(m.group(1) for m in _CITED.finditer(doc.text, max(info.start, item.span[0]),
-                                                                  min(info.end, item.span[1])))
+                found.update(_cited(doc.text, max(info.start, item.span[0]), min(info.end, item.span[1])))
         # only the markers a letter with this many footnotes could print next (a number in a sentence is not one)
         cited = sorted((n for n in found - markers if int(n) <= len(markers) + 2), key=int)
         if cited:
