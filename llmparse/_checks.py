@@ -524,11 +524,14 @@ _DIGITS = re.compile(r"\d+")
 
 
 def _cited(text: str, pos: int, endpos: int) -> set[str]:
-    """The markers ``_CITED.finditer(text, pos, endpos)`` finds, trying it only at each run of digits and the space
-    before one (a citation starts there; no citation starts inside another), not at every character."""
+    """The markers ``_CITED.finditer(text, pos, endpos)`` finds, trying it only at each run of one or two digits
+    and the space before one (a citation starts there and is the whole run; no citation starts inside another),
+    not at every character."""
     found: set[str] = set()
     for run in _DIGITS.finditer(text, pos, endpos):
         d = run.start()
+        if run.end() - d > 2:
+            continue
         m = _CITED.match(text, d, endpos)
         if m is None and d > pos and text[d - 1] == " ":
             m = _CITED.match(text, d - 1, endpos)
