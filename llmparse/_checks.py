@@ -523,14 +523,14 @@ _CITED = re.compile(r"(?:(?<=[A-Za-zÀ-ÿ]{3}[.?!;:»”\"')\]])[ ]?|(?<=[A-Za-z
 _DIGITS = re.compile(r"\d+")
 
 
-def _cited(text: str, pos: int, endpos: int) -> set[str]:
-    """The markers ``_CITED.finditer(text, pos, endpos)`` finds, trying it only at each run of one or two digits
-    and the space before one (a citation starts there and is the whole run; no citation starts inside another),
-    not at every character."""
+def _cited(text: str, pos: int, endpos: int, limit: int = 99) -> set[str]:
+    """The markers up to ``limit`` that ``_CITED.finditer(text, pos, endpos)`` finds, trying it only at each run of
+    one or two digits and the space before one (a citation starts there and is the whole run; no citation starts
+    inside another), not at every character."""
     found: set[str] = set()
     for run in _DIGITS.finditer(text, pos, endpos):
         d = run.start()
-        if run.end() - d > 2:
+        if run.end() - d > 2 or int(run.group()) > limit:
             continue
         m = _CITED.match(text, d, endpos)
         if m is None and d > pos and text[d - 1] == " ":
@@ -569,15 +569,16 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
             out.append(_finding("footnotes.missing", f"the footnote {b.marker} printed at line {line} is missing from "
                                 "the letter's footnotes", span=(b.start, b.end)))
     markers = {fn.marker.strip("[]^*() ") for fn in letter.footnotes}
+    limit = len(markers) + 2  # the highest marker a letter with this many footnotes could print next
     doc = layout.document
     for _, item in _items_in_order(letter):
         found: set[str] = set()
         for i in range(doc.line_at(item.span[0]), doc.line_at(max(item.span[0], item.span[1] - 1)) + 1):
             info = layout.lines[i]
             if info.role is Role.BODY:
-                found.update(_cited(doc.text, max(info.start, item.span[0]), min(info.end, item.span[1])))
+                found.update(_cited(doc.text, max(info.start, item.span[0]), min(info.end, item.span[1]), limit))
         # only the markers a letter with this many footnotes could print next (a number in a sentence is not one)
-        cited = sorted((n for n in found - markers if int(n) <= len(markers) + 2), key=int)
+        cited = sorted((n for n in found - markers if int(n) <= limit), key=int)
         if cited:
             out.append(_finding("footnotes.cited_missing", f"the text cites footnote(s) {', '.join(cited)}, but the "
                                 "letter has no such footnote (its body may be left inside an item)", item.numbers,
