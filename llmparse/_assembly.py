@@ -10,9 +10,11 @@ Assembly trusts the plan's ranges; the checks then compare the result with the L
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterator
+from itertools import accumulate
 
 from ._layout import Layout, Role
 from ._models import Answer, Footnote, Letter, Question
@@ -97,11 +99,32 @@ def _cited_in(layout: Layout, items: list[PlannedItem], footnotes: tuple[Planned
     return cited
 
 
-def _item_text(layout: Layout, item: PlannedItem, footnotes: tuple[PlannedFootnote, ...]) -> str:
+class _Footnotes:
+    """The plan's footnotes, for "which of them overlap this range" without a scan of all of them: sorted by start,
+    with the furthest end reached up to each, a query walks back only over footnotes that can reach the range."""
+
+    def __init__(self, footnotes: tuple[PlannedFootnote, ...]) -> None:
+        self.footnotes = footnotes
+        self.order = sorted(range(len(footnotes)), key=lambda k: footnotes[k].start)
+        self.starts = [footnotes[k].start for k in self.order]
+        self.reach = list(accumulate((footnotes[k].end for k in self.order), max))
+
+    def overlapping(self, start: int, end: int) -> list[PlannedFootnote]:
+        """The footnotes with ``fn.start < end and fn.end > start``, in the plan's order."""
+        found: list[int] = []
+        j = bisect.bisect_left(self.starts, end) - 1
+        while j >= 0 and self.reach[j] > start:
+            k = self.order[j]
+            if self.footnotes[k].end > start:
+                found.append(k)
+            j -= 1
+        return [self.footnotes[k] for k in sorted(found)]
+
+
+def _item_text(layout: Layout, item: PlannedItem, footnotes: _Footnotes) -> str:
     """The body text of ``item``'s range, leaving out the lines the plan calls footnotes."""
     doc = layout.document
-    skip = tuple((doc.lines[doc.line_at(fn.start)].start, fn.end) for fn in footnotes
-                 if fn.start < item.end and fn.end > item.start)
+    skip = tuple((doc.lines[doc.line_at(fn.start)].start, fn.end) for fn in footnotes.overlapping(item.start, item.end))
     return layout.cut(item.start, item.end, skip=skip)
 
 
@@ -120,6 +143,7 @@ def assemble(layout: Layout, plan: Plan) -> Letter:
     """Build the Letter of ``plan``, every text cut from ``layout``'s document."""
     items = list(plan.items)
     cited = _cited_in(layout, items, plan.footnotes)
+    planned_footnotes = _Footnotes(plan.footnotes)
     questions: list[Question] = []
     answers: list[Answer] = []
     text = layout.document.text
@@ -127,7 +151,7 @@ def assemble(layout: Layout, plan: Plan) -> Letter:
         fields = {
             "numbers": list(item.numbers),
             "heading": _heading_text(text, item.heading),
-            "text": _item_text(layout, item, plan.footnotes),
+            "text": _item_text(layout, item, planned_footnotes),
             "span": (item.start, item.end),
             "footnotes": markers,
         }

@@ -13,7 +13,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from ._layout import Heading, Layout, Role
 from ._models import Finding, Item, Letter, Severity
@@ -540,14 +540,36 @@ def _cited(text: str, pos: int, endpos: int, limit: int = 99) -> set[str]:
     return found
 
 
+class _SpanIndex:
+    """Footnote spans by marker, for "is one of them the same footnote as this": the same marker (brackets, carets,
+    stars and parentheses aside) on overlapping ranges, an empty range counting as its first character. A bisect
+    over each marker's spans, not a scan of all of them."""
+
+    def __init__(self, spans: Iterable[tuple[str, int, int]]) -> None:
+        by_marker: dict[str, list[tuple[int, int]]] = {}
+        for marker, start, end in spans:
+            by_marker.setdefault(marker.strip("[]^*() "), []).append((start, max(end, start + 1)))
+        self._starts: dict[str, list[int]] = {}
+        self._reach: dict[str, list[int]] = {}  # the furthest end among the spans starting up to here
+        for marker, found in by_marker.items():
+            found.sort()
+            self._starts[marker] = [s for s, _ in found]
+            self._reach[marker] = list(accumulate((e for _, e in found), max))
+
+    def overlaps(self, marker: str, start: int, end: int) -> bool:
+        """A span with ``marker`` overlaps ``[start, end)``."""
+        key = marker.strip("[]^*() ")
+        starts = self._starts.get(key)
+        if not starts:
+            return False
+        k = bisect.bisect_left(starts, max(end, start + 1))  # the spans starting before this one ends
+        return k > 0 and self._reach[key][k - 1] > start
+
+
 def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
     """The letter's footnotes are the footnote bodies the Layout finds by itself, and no item ends in one."""
     out: list[Finding] = []
     blocks = layout.footnotes
-
-    def same(marker: str, span: tuple[int, int], b_marker: str, b_start: int, b_end: int) -> bool:
-        return marker.strip("[]^*() ") == b_marker.strip("[]^*() ") and span[0] < max(b_end, b_start + 1) and \
-            b_start < max(span[1], span[0] + 1)
 
     def printed_here(marker: str, span: tuple[int, int]) -> bool:
         """The footnote lies on lines the Layout reads as footnote bodies, right after its printed marker (a
@@ -558,13 +580,14 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
         return all(layout.lines[i].role in (Role.FOOTNOTE, Role.BLANK) for i in lines) and \
             _marker_before(marker.strip('[]^() ')).search(before) is not None
 
+    block_index = _SpanIndex((b.marker, b.start, b.end) for b in blocks)
+    footnote_index = _SpanIndex((fn.marker, *fn.span) for fn in letter.footnotes)
     for fn in letter.footnotes:
-        if not any(same(fn.marker, fn.span, b.marker, b.start, b.end) for b in blocks) and \
-                not printed_here(fn.marker, fn.span):
+        if not block_index.overlaps(fn.marker, *fn.span) and not printed_here(fn.marker, fn.span):
             out.append(_finding("footnotes.unknown", f"footnote {fn.marker} is not a footnote body the letter prints "
                                 "there (the lines are body text, or the marker differs)", span=fn.span))
     for b in blocks:
-        if not any(same(fn.marker, fn.span, b.marker, b.start, b.end) for fn in letter.footnotes):
+        if not footnote_index.overlaps(b.marker, b.start, b.end):
             line = layout.document.line_at(b.start) + 1
             out.append(_finding("footnotes.missing", f"the footnote {b.marker} printed at line {line} is missing from "
                                 "the letter's footnotes", span=(b.start, b.end)))
