@@ -9,24 +9,17 @@ silent today is marked xfail (strict) with its diagnosis, so fixing it makes the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import llmparse
-
-from .conftest import ROOT, SHARED, load_scorer
+from .conftest import ROOT
+from .heldout import assert_gold_names_letters, assert_not_silent, cases, gold_files, needs_scorer
 
 HOLDOUT = ROOT / "tests" / "data" / "holdout"
-GOLDS = sorted((HOLDOUT / "gold").glob("*.gold.json"))
+GOLDS = gold_files(HOLDOUT)
 
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "eval" / "score.py").is_file(),
-    reason=f"the shared scorer is not at {SHARED / 'eval' / 'score.py'}: put the shared folder beside the "
-           "checkout or set LLMPARSE_SHARED",
-)
+pytestmark = needs_scorer
 
 #: Letters that are wrong today without an error finding, and why (bench/README.md, "--set holdout").
 SILENT: dict[str, str] = {
@@ -43,32 +36,12 @@ SILENT: dict[str, str] = {
 }
 
 
-def _letter_name(gold: Path) -> str:
-    return str(json.loads(gold.read_text(encoding="utf-8"))["file"])
-
-
-def _case(gold: Path) -> Any:
-    name = _letter_name(gold)
-    marks = [pytest.mark.xfail(reason=SILENT[name], strict=True)] if name in SILENT else []
-    return pytest.param(gold, id=name, marks=marks)
-
-
 def test_every_letter_has_gold() -> None:
     """24 gold files, each naming a letter that is there, and every letter (the README aside) has gold."""
-    named = {_letter_name(g) for g in GOLDS}
-    letters = {p.name for p in HOLDOUT.iterdir() if p.suffix in (".txt", ".md") and p.name != "README.md"}
-    assert len(GOLDS) == 24
-    assert named == letters
-    assert set(SILENT) <= named  # a renamed letter cannot slip out of the xfail list
+    assert_gold_names_letters(HOLDOUT, GOLDS, 24, SILENT)
 
 
-@pytest.mark.parametrize("gold_path", [_case(g) for g in GOLDS])
+@pytest.mark.parametrize("gold_path", cases(GOLDS, SILENT))
 def test_no_silent_failure(gold_path: Path) -> None:
     """A letter the scorer rates imperfect has at least one error finding."""
-    gold = json.loads(gold_path.read_text(encoding="utf-8"))
-    result = llmparse.parse(HOLDOUT / gold["file"], strategy="rules")
-    row = load_scorer().score_letter(gold, json.loads(result.model_dump_json()))
-    assert row["perfect"] or row["flagged"], (
-        f"{gold['file']} is wrong (questions {row['questions']}, answers {row['answers']}, "
-        f"kind ok {row['kind_ok']}) and no finding says so: {[f.code for f in result.findings]}"
-    )
+    assert_not_silent(HOLDOUT, gold_path)
