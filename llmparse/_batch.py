@@ -37,7 +37,8 @@ from ._types import Source, Strategy
 if TYPE_CHECKING:
     from ._extraction import LLMExtractor
 
-__all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "parse_many", "resume"]
+__all__ = ["Outcome", "Summary", "aparse_many", "done_sources", "expand_inputs", "load_result", "parse_many",
+           "resume"]
 
 logger = logging.getLogger("llmparse")
 
@@ -304,6 +305,61 @@ def done_sources(results: Path) -> set[str]:
         if source:
             done.add(source)
     return done
+
+
+def _record_source(record: object) -> str:
+    """The letter a results line is about: a Result's ``provenance.source``, or an error line's ``source``."""
+    if not isinstance(record, dict):
+        return ""
+    return str(record.get("source") or (record.get("provenance") or {}).get("source") or "")
+
+
+def _names(record: object, letter: str) -> bool:
+    """Whether a results line is about ``letter``: its path as the line spells it, its file name, or any path
+    to the same file."""
+    source = _record_source(record)
+    return letter in (source, Path(source).name) or _identity(source or "?") == _identity(letter)
+
+
+def load_result(path: Path, *, letter: str | None = None) -> Result:
+    """A stored Result: a ``.json`` file (as ``parse --out`` writes one), or one letter's line of a ``.jsonl``
+    results file (as ``parse -o``, ``parse_many`` with ``Outcome.to_json`` and ``batch collect -o`` write them).
+
+    Args:
+        path: the ``.json`` file, or the results file (its name ends in ``.jsonl``).
+        letter: in a results file, the letter to read: its path as the file spells it, its file name, or any
+            path to the same file; it may be left out when the file holds one Result. Not used for ``.json``.
+
+    Raises:
+        InputError: the results file holds no Result for ``letter`` (saying what the letter failed with, when
+            it did), or several and ``letter`` is None; or the JSON is no Result.
+        OSError: the file cannot be read.
+
+    Lines that are no JSON object (a torn last line of a killed run) are passed over.
+    """
+    data = path.read_bytes()
+    if path.suffix.lower() == ".jsonl":
+        records = []
+        for line in data.splitlines():
+            try:
+                records.append((json.loads(line), line))
+            except ValueError:  # a blank or torn line
+                continue
+        mine = [(record, line) for record, line in records if isinstance(record, dict)
+                and (letter is None or _names(record, letter))]
+        results = [line for record, line in mine if "error" not in record]
+        if len(results) != 1:
+            failed = [record["error"] for record, _ in mine if isinstance(record.get("error"), dict)]
+            why = f" (it failed: {failed[-1].get('type')}: {failed[-1].get('message')})" if failed else ""
+            raise InputError(f"holds {len(results)} results" + (
+                ": name one with --letter NAME (letter=: its path or file name)" if letter is None and results else
+                f" for {letter}{why}" if letter else ""), source=str(path))
+        data = results[0]
+    try:
+        return Result.model_validate_json(data)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise InputError(f"is no Result JSON (give the letter itself, or a Result as parse writes it): "
+                         f"{str(exc).splitlines()[0]}", source=str(path)) from exc
 
 
 def _error_source(line: bytes) -> str | None:

@@ -56,6 +56,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "footnotes.unknown": (Severity.ERROR, "a footnote where the layout finds no footnote body with that marker"),
     "footnotes.missing": (Severity.ERROR, "a footnote body the layout finds is not among the letter's footnotes"),
     "footnotes.in_text": (Severity.ERROR, "an item's text ends in lines that look like footnote bodies"),
+    "footnotes.cited_missing": (Severity.ERROR, "an item cites a footnote marker the letter has no footnote for"),
     "kind.notice": (Severity.ERROR, "the letter prints a Mededeling but is not read as a notice"),
     "kind.answers": (Severity.ERROR, "the letter prints answer headings but is read as questions only"),
     "kind.questions": (Severity.ERROR, "a notice or questions-only letter, yet the letter prints numbered answers"),
@@ -480,6 +481,13 @@ _FOOTNOTE_LIKE = re.compile(
 )
 
 
+# A footnote citation: a marker right after a sentence's last word and its punctuation ("weekend.2 Dat",
+# "procent. 1" at a line's end, or alone on the next line), then a new sentence or the line's end. Digits after
+# digits ("3.2") are not.
+_CITED = re.compile(r"(?:(?<=[A-Za-zÀ-ÿ]{3}[.?!;:»”\"')\]])[ ]?|(?<=[A-Za-zÀ-ÿ]{3}[.?!;:»”\"')\]]\n))"
+                    r"(\d{1,2})(?=[ \t]+[A-Z«“\"'(]|[ \t]*$)", re.MULTILINE)
+
+
 def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
     """The letter's footnotes are the footnote bodies the Layout finds by itself, and no item ends in one."""
     out: list[Finding] = []
@@ -508,6 +516,21 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
             line = layout.document.line_at(b.start) + 1
             out.append(_finding("footnotes.missing", f"the footnote {b.marker} printed at line {line} is missing from "
                                 "the letter's footnotes", span=(b.start, b.end)))
+    markers = {fn.marker.strip("[]^*() ") for fn in letter.footnotes}
+    doc = layout.document
+    for _, item in _items_in_order(letter):
+        found: set[str] = set()
+        for i in range(doc.line_at(item.span[0]), doc.line_at(max(item.span[0], item.span[1] - 1)) + 1):
+            info = layout.lines[i]
+            if info.role is Role.BODY:
+                found.update(m.group(1) for m in _CITED.finditer(doc.text, max(info.start, item.span[0]),
+                                                                  min(info.end, item.span[1])))
+        # only the markers a letter with this many footnotes could print next (a number in a sentence is not one)
+        cited = sorted((n for n in found - markers if int(n) <= len(markers) + 2), key=int)
+        if cited:
+            out.append(_finding("footnotes.cited_missing", f"the text cites footnote(s) {', '.join(cited)}, but the "
+                                "letter has no such footnote (its body may be left inside an item)", item.numbers,
+                                item.span))
     for _, item in _items_in_order(letter):
         lines = [i for i in range(layout.document.line_at(item.span[0]),
                                   layout.document.line_at(max(item.span[0], item.span[1] - 1)) + 1)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._batch import Outcome
 from ._document import load_document
 from ._exceptions import LLMParseError, ModelOutputError
 from ._extraction._llm import profile_for, strict_response_format
@@ -49,6 +50,11 @@ class Rerun:
 
     source: str
     reason: str
+
+    def to_json(self) -> str:
+        """The letter's line in a results file: ``{"source", "error": {"type": "NeedsRerun", "message"}}``, the
+        shape ``parse -o`` gives a letter that failed, so a resumed ``parse`` runs it again."""
+        return Outcome(0, self.source, error_type="NeedsRerun", error=self.reason).to_json()
 
 
 def _usage(body: dict[str, Any]) -> Usage:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ._markup_readers import MarkupFootnote
 from ._models import Finding, Kind, Person, Usage
 
 __all__ = ["Extraction", "Metadata", "Plan", "PlannedFootnote", "PlannedItem", "Rejected", "Review"]
@@ -38,13 +39,9 @@ class PlannedItem:
     inferred: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedFootnote:
-    """A footnote body: its marker and the range of its text (marker excluded)."""
-
-    marker: str
-    start: int
-    end: int
+PlannedFootnote = MarkupFootnote
+"""A footnote body: its marker and the range of its text (marker excluded); the same record a markup reader
+makes of a footnote its file tags."""
 
 
 @dataclass(frozen=True, slots=True)

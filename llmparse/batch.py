@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._batch import LETTER_SUFFIXES, Outcome, Summary, done_sources, expand_inputs, resume
+from ._batch import LETTER_SUFFIXES, Outcome, Summary, done_sources, expand_inputs, load_result, resume
 
 if TYPE_CHECKING:
     from ._openai_batch import Rerun, collect_outputs, prepare_requests
@@ -22,6 +22,7 @@ __all__ = [
     "collect_outputs",
     "done_sources",
     "expand_inputs",
+    "load_result",
     "prepare_requests",
     "resume",
 ]

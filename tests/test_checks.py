@@ -111,6 +111,29 @@ class TestUnnumbered:
         assert "numbering.unprinted" in {f.code for f in result.errors}
 
 
+class TestFootnotes:
+    def test_a_footnote_body_opening_the_next_page_is_never_silent(self) -> None:
+        """A footnote body printed at the top of the next page (pdfminer's order) is found as the footnote, or the
+        answer's citation of a marker the letter has no footnote for gives it away: never a silent loss."""
+        text = ("Vragen van het lid Jansen (VVD) aan de minister van Financiën (ingezonden 1 maart 2024).\n\n"
+                "Vraag 1\nHoeveel kost de nieuwe brug over de rivier?\n\n"
+                "Antwoord 1\nDe brug kost twaalf miljoen euro, zo blijkt uit de raming.1 De bouw begint in mei.\n"
+                "\f1 Raming Rijkswaterstaat, januari 2024.\nHet werk duurt naar verwachting twee jaar.\n\n"
+                "Vraag 2\nWie betaalt de brug?\n\nAntwoord 2\nHet Rijk betaalt de brug.\n")
+        result = llmparse.parse(text, strategy="rules")
+        answer = result.letter.answers[0].text
+        lost = "Raming Rijkswaterstaat" in answer or not result.letter.footnotes
+        assert not lost or "footnotes.cited_missing" in {f.code for f in result.errors}
+
+    def test_numbers_in_sentences_are_not_citations(self) -> None:
+        """Decimal numbers, article numbers and a "nr. 37" are not footnote citations."""
+        text = ("Vragen van het lid Jansen (VVD) aan de minister van Financiën (ingezonden 1 maart 2024).\n\n"
+                "Vraag 1\nWat zegt artikel 3.2 van de regeling?\n\n"
+                "Antwoord 1\nZie Kamerstuk 36 200, nr. 37\nDe regeling geldt sinds 2023. 5 procent valt eronder.\n")
+        result = llmparse.parse(text, strategy="rules")
+        assert "footnotes.cited_missing" not in {f.code for f in result.findings}
+
+
 class TestCoverage:
     def test_unanswered_question_is_an_error(self) -> None:
         """Question 3 without an answer is coverage.unanswered, listing 3."""

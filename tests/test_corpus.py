@@ -162,6 +162,11 @@ def test_plans_from_the_gold_are_never_sent_back() -> None:
         layout = read_layout(load_document(path))
         result = llmparse.parse_plan(path, plan_from_gold(layout, gold))
         note = feedback(layout, result.findings)
+        if note and len(result.letter.footnotes) < len(gold.get("footnotes", [])):
+            # a footnote printed inside a line of text, which a plan of whole lines cannot point at, is missing
+            # from the plan: that plan is not right, and only the missing footnote may be said about it
+            assert all("footnote" in line for line in note.splitlines()[1:]), note
+            continue
         if note:
             sent_back[gold["file"]] = note
     assert sent_back == {}

@@ -592,27 +592,20 @@ def _tool_choice() -> dict[str, Any]:
 
 
 @pytest.mark.vcr
-def test_request_body_for_a_chat_model(script: Script, server: ModelServer | None) -> None:
-    """A non-reasoning model (gpt-4.1-mini) gets max_tokens and temperature 0, beside the messages and the tool."""
+@pytest.mark.parametrize(("model", "limits"), [
+    ("gpt-4.1-mini", {"max_tokens": 4_000, "temperature": 0}),  # a chat model
+    ("o4-mini", {"max_completion_tokens": 16_000}),  # a reasoning model refuses max_tokens and temperature
+], ids=["chat", "reasoning"])
+def test_request_body_for_each_profile(script: Script, server: ModelServer | None, request: pytest.FixtureRequest,
+                                       model: str, limits: dict[str, Any]) -> None:
+    """A non-reasoning model gets max_tokens and temperature 0, a reasoning model max_completion_tokens and no
+    temperature, beside the messages and the tool: the exact request body."""
     script(Action("rules-plan"))
-    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(model="gpt-4.1-mini"))
+    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(model=model))
     assert result.errors == []
     layout = read_layout(load_document(EXAMPLE))
-    assert _sent(server, "test_request_body_for_a_chat_model") == [{
-        "messages": render_messages(layout, 1, len(layout.lines)), "model": "gpt-4.1-mini", "max_tokens": 4_000,
-        "temperature": 0, **_tool_choice()}]
-
-
-@pytest.mark.vcr
-def test_request_body_for_a_reasoning_model(script: Script, server: ModelServer | None) -> None:
-    """A reasoning model (o4-mini) gets max_completion_tokens and no temperature, which it would refuse."""
-    script(Action("rules-plan"))
-    result = llmparse.parse(EXAMPLE, strategy="llm", llm=_extractor(model="o4-mini"))
-    assert result.errors == []
-    layout = read_layout(load_document(EXAMPLE))
-    assert _sent(server, "test_request_body_for_a_reasoning_model") == [{
-        "messages": render_messages(layout, 1, len(layout.lines)), "model": "o4-mini",
-        "max_completion_tokens": 16_000, **_tool_choice()}]
+    assert _sent(server, request.node.name) == [{
+        "messages": render_messages(layout, 1, len(layout.lines)), "model": model, **limits, **_tool_choice()}]
 
 
 def test_json_schema_mode_asks_for_strict_outputs() -> None:

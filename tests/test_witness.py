@@ -176,7 +176,7 @@ CASES: list[tuple[str, Change, set[str]]] = [
     ("an answer dropped", _drop_answer, {"headings.orphan"}),
     ("a question swallows its answer", _merge_neighbours, {"completeness.heading_in_text"}),
     ("answer text called a footnote", _footnote_on_body, {"footnotes.unknown", "grounding.text"}),
-    ("a footnote dropped", _drop_footnote, {"footnotes.missing"}),
+    ("a footnote dropped", _drop_footnote, {"footnotes.missing", "footnotes.cited_missing"}),
     ("footnotes folded into the last answer", _fold_footnotes, {"footnotes.missing"}),
     ("a case number from a footnote", _set("reference", "2024Z05555"), {"metadata.reference_anchor"}),
     ("another printed date as submitted_on", _set("submitted_on", "2025-02-01"), {"metadata.dates_anchor"}),

@@ -376,7 +376,7 @@ REASKED = frozenset({
     "completeness.heading_in_text", "completeness.furniture_in_text",
     "completeness.empty_item", "coverage.no_numbers", "coverage.notice_answers",
     "headings.numbers", "headings.role", "headings.orphan", "headings.unprinted",
-    "footnotes.unknown", "footnotes.missing", "footnotes.in_text",
+    "footnotes.unknown", "footnotes.missing", "footnotes.in_text", "footnotes.cited_missing",
     "metadata.reference_anchor", "metadata.dates_anchor", "metadata.askers_anchor", "metadata.respondent_is_asker",
     "kind.notice", "kind.answers", "kind.questions",
 })
