@@ -22,18 +22,7 @@ GOLDS = gold_files(HOLDOUT)
 pytestmark = needs_scorer
 
 #: Letters that are wrong today without an error finding, and why (bench/README.md, "--set holdout").
-SILENT: dict[str, str] = {
-    "ocw-2026Z03377.ocr.txt": (
-        "OCR reads the 1 of 'Vraag 1' / 'Antwoord op vraag 1' as the letter l and 'vraag' as 'vraaq': question "
-        "and answer 1 are lost and answer 3 starts with its unread heading; the checks only warn (the first "
-        "question is number 2, a headingless answer)"
-    ),
-    "ocw-intrekking-vragen-2026Z00455.docxtext.txt": (
-        "a letter saying the questions were withdrawn ('intrekt', 'worden daarom niet beantwoord') matches no "
-        "notice wording, so a letter with no items is read as questions_only, and no check objects to a "
-        "questions-only letter without a single question"
-    ),
-}
+SILENT: dict[str, str] = {}
 
 
 def test_every_letter_has_gold() -> None:
