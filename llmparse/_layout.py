@@ -181,7 +181,7 @@ _FURNITURE_LINE = re.compile(
     rf"|{_SIDEBAR}"
     r")\s*"
 )
-_ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer\s*,\s*vergaderjaar|-{3,}\s*$|Pagina\s+\d+\s+van\s+\d+")
+_ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer\s*,\s*vergaderjaar|-{3,}\s*$|.*Pagina\s+\d+\s+van\s+\d+")
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 # --- headings -------------------------------------------------------------------------------------------
@@ -294,6 +294,11 @@ def _inline_marker(value: int) -> re.Pattern[str]:
     return re.compile(rf"\[\s*{value}\s*\]\s*|(?<=[.?!»”\"')])\s+{value}\s+(?={_OPENING})")
 
 
+def _citation(value: int) -> re.Pattern[str]:
+    """Marker ``value`` cited in running text: glued to the word or punctuation before it ("weekend.2")."""
+    return re.compile(rf"(?<=[^\W\d_]|[.?!»”\")\]]){value}(?!\d)")
+
+
 def _tail_marker(value: int) -> re.Pattern[str]:
     """Marker ``value`` set off by a space after a sentence's end, opening a footnote's text."""
     return re.compile(rf"(?<=[.?!»”\"')])[ \t]+{value}[ \t]+(?={_OPENING})")
@@ -327,6 +332,9 @@ class _FootnoteFinder:
         self.expected = 1
         # "*" footnotes count only when the body cites them ("leveren?*"); a line opening "* " is a bullet
         self.stars = {len(m.group(1)) for m in _STAR_CITATION.finditer(doc.text)}
+        # the first question or answer heading: above it stands the front matter
+        self.first_item = next((i for i, info in enumerate(lines) if info.heading is not None
+                                and info.heading.kind in ("question", "answer")), len(lines))
         self.blocks: list[_Found] = []
 
     def content(self, i: int) -> str:
@@ -445,7 +453,7 @@ class _FootnoteFinder:
         limit = bottom_from if bottom_from is not None else len(region)
         while k < limit:
             stop = self.interrupting(region, k, limit)
-            if stop is not None:
+            if stop is not None or (stop := self.above_heading(region, k, limit)) is not None:
                 self.take(region, k, stop)
                 k = stop
             elif (stop := self.table_note(region, k, limit)) is not None:
@@ -486,6 +494,40 @@ class _FootnoteFinder:
             if heading is not None:
                 return r if heading.kind in ("question", "answer") else None
         return None
+
+    def above_heading(self, region: list[int], k: int, limit: int) -> int | None:
+        """Footnote bodies printed right above a question or answer heading, where a block-order extractor puts
+        them: pdfminer.six at the top of the page they belong to, PyMuPDF between the front matter and
+        question 1. The block opens a page, or ends the front matter after a finished sentence; it starts with
+        the next marker in sequence, runs to the heading, and every marker in it is cited in the text after it
+        ("afleveren?1"). A marker opening a line of an answer ("2 Deze regeling ...") is that citation itself.
+        """
+        i = region[k]
+        if self.marker(i, self.expected) != self.expected or not self.looks_like_footnote(region, k):
+            return None
+        if k == 0 and not self._after_break(i):
+            return None
+        if k > 0 and (i > self.first_item or not _SENTENCE_END.search(self.content(region[k - 1]))):
+            return None
+        value = self.expected
+        for r in range(k + 1, min(limit, k + 9)):
+            heading = self.lines[region[r]].heading
+            if heading is not None and heading.kind in ("question", "answer"):
+                after = self.lines[region[r]].start
+                cited = all(_citation(v).search(self.doc.text, after) for v in range(self.expected, value + 1))
+                return r if cited and self.words_after(region, k, r) else None
+            if heading is not None and heading.kind not in ("number", "numbered"):
+                return None
+            if self.marker(region[r], value + 1) == value + 1:
+                value += 1
+        return None
+
+    def _after_break(self, i: int) -> bool:
+        """Line ``i`` is the first body line after page furniture or a page break."""
+        j = i - 1
+        while j >= 0 and self.lines[j].role is Role.BLANK:
+            j -= 1
+        return j >= 0 and (self.lines[j].role is Role.FURNITURE or self.doc.lines[j].page != self.doc.lines[i].page)
 
     def interrupting(self, region: list[int], k: int, limit: int) -> int | None:
         """A block that cuts a sentence in two without a page footer (a ministry PDF's text)."""

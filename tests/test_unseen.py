@@ -29,16 +29,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 #: Letters that are wrong today without an error finding, and why (bench/README.md, "unseen.py").
-SILENT: dict[str, str] = {
-    "ah-tk-20242025-1803.pdfminer.txt": (
-        "a footnote body that opens a page (pdfminer's block order) is read as the end of the answer "
-        "before it; no check sees a footnote body there"
-    ),
-    "fin-letter__contant-geld-platteland.pdftext.txt": (
-        "a ministry PDF's footnote body glued to its marker ('1De ...') above the next page's "
-        "'Ons kenmerk ... Pagina 2 van 2' is read as the end of the answer before it"
-    ),
-}
+SILENT: dict[str, str] = {}
 
 
 def _case(gold: Path) -> Any:
