@@ -561,7 +561,7 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
 _MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
            "november", "december"]
 _DATE = r"(\d{1,2})\s*(" + "|".join(_MONTHS) + r")\s*(\d{4})"
-_SUBMITTED = re.compile(rf"ingezonden\s*(?:op\s*)?{_DATE}", re.IGNORECASE)
+_SUBMITTED = re.compile(rf"(?:ingezonden|ingediend)\s*(?:op\s*)?{_DATE}", re.IGNORECASE)
 _RECEIVED = re.compile(rf"ontvangen\s*(?:\(\s*ontvangen\s*)?(?:op\s*)?{_DATE}", re.IGNORECASE)
 _ASKED_ON = re.compile(r"\bOp\s+(\d{1,2})\s*(" + "|".join(_MONTHS) + r")\s+(?:jl\.\s+)?(?:heeft|hebben)\b",
                        re.IGNORECASE)

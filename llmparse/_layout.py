@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from itertools import pairwise
 from typing import Literal
 
 from ._document import Document
@@ -37,10 +38,10 @@ class Heading:
     """A heading found at the start of a body line.
 
     Attributes:
-        kind: ``question`` (Vraag N), ``answer`` (Antwoord [op vraag] N), ``notice`` (Mededeling),
+        kind: ``question`` (Vraag N, or a bare Vraag), ``answer`` (Antwoord [op vraag] N), ``notice`` (Mededeling),
             ``number`` (a line that is only a number), ``numbered`` (a paragraph opening "N. "), or
             ``closing`` (a Toelichting or a signature that ends the last item).
-        numbers: the numbers the heading prints, ranges expanded (empty for a bare ``Antwoord``).
+        numbers: the numbers the heading prints, ranges expanded (empty for a bare ``Antwoord`` or ``Vraag``).
         start: offset of the heading's first character.
         end: offset just past the heading (the item's text may start on the same line after it).
     """
@@ -147,8 +148,9 @@ _BROKEN_URL = re.compile(r"(?:https?://|www\.)\S*[/_=&?#~-]$")
 # --- page furniture -------------------------------------------------------------------------------------
 
 _FOOTER = re.compile(
-    r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’']s-Gravenhage\s*\d{4}\s*)?"
-    r"(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*(?:Aanhangsel|Vragen)(?:\s?(\d{1,3}))?"
+    r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’'][sS]-Gravenhage\s*\d{4}\s*)?"
+    r"(?:Tweede|Eerste)\s+Kamer\s*,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4}\s*,\s*(?:Aanhangsel|Vragen)"
+    r"(?:\s*(\d{1,3}))?"  # the page number, glued or set off by spaces (OCR text of a scan)
 )
 # A Word letterhead's sidebar and address block: directorate, street, postcode, Postbus, website, phone and
 # fax, field labels standing alone, the reply instruction, the return address and the addressee.
@@ -170,7 +172,7 @@ _FURNITURE_LINE = re.compile(
     r"(?:a?h[- ](?:tk|ek)[- ]\d{8}[- ]\d{1,5}"  # publication id, also mangled as "h tk 20232024 387"
     r"|kv-tk-\d{4}Z\d{5}"  # the id of a questions document
     r"|ISSN\s*\d{4}\s*-\s*\d{4}(?:\s*[’']s-Gravenhage\s*\d{4})?"
-    r"|[’']s-Gravenhage\s*\d{4}"
+    r"|[’'][sS]-Gravenhage\s*\d{4}"
     r"|-{3,}"  # a markdown converter's page rule
     r"|Pagina\s+\d+\s+van\s+\d+"  # a ministry letter's running header
     r"|[-–]\s*\d{1,3}\s*[-–]|[|~¦•·]{1,3}"  # a page number "- 2 -", a scan's stray marks
@@ -179,7 +181,7 @@ _FURNITURE_LINE = re.compile(
     rf"|{_SIDEBAR}"
     r")\s*"
 )
-_ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar|-{3,}\s*$|Pagina\s+\d+\s+van\s+\d+")
+_ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer\s*,\s*vergaderjaar|-{3,}\s*$|.*Pagina\s+\d+\s+van\s+\d+")
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 # --- headings -------------------------------------------------------------------------------------------
@@ -196,6 +198,11 @@ _ANSWER = re.compile(
     rf"{_DECOR}A(?i:ntwoord(?:en)?(?:\s+(?:op|bij))?(?:\s+(?:de\s+)?(?:vraag|vragen))?)"
     rf"(?:\s*(?P<n>{_LIST}))?\s*(?P<tail>[:.)]\s*|\**\s*$)"
 )
+# A Word letter whose automatic numbering was lost prints its question headings bare ("Vraag").
+_BARE_QUESTION = re.compile(rf"{_DECOR}(?:Vraag|VRAAG)\s*[:.]?\**\s*$")
+# OCR reads a 1 as the letter l or I: "Antwoord l", "Vraag l2", on a line that is nothing but the heading ("2l"
+# stays: a sub-question's label).
+_OCR_ONE = re.compile(rf"{_DECOR}(?:Vraag|Antwoord)\s+(?P<n>[lI][\dlI]*)(?=\s*[:.]?\**\s*$)")
 _NOTICE = re.compile(rf"{_DECOR}Mededeling\s*[:.]?\**\s*$")
 _CLOSING = re.compile(rf"{_DECOR}Toelichting\b")
 _BARE_NUMBER = re.compile(rf"(?P<n>{_NUM})[.)]?\s*$")
@@ -222,6 +229,8 @@ def parse_numbers(printed: str) -> tuple[str, ...]:
 
 
 def _heading(content: str, offset: int) -> Heading | None:
+    if ocr := _OCR_ONE.match(content):  # read as "Antwoord 1" (same length, so the offsets hold)
+        content = content[: ocr.start("n")] + re.sub("[lI]", "1", ocr.group("n")) + content[ocr.end("n") :]
     m = _QUESTION.match(content)
     if m:
         return Heading("question", parse_numbers(m.group("n")), offset, offset + m.end())
@@ -229,6 +238,8 @@ def _heading(content: str, offset: int) -> Heading | None:
     if m:
         nums = parse_numbers(m.group("n")) if m.group("n") else ()
         return Heading("answer", nums, offset, offset + m.end())
+    if _BARE_QUESTION.match(content):
+        return Heading("question", (), offset, offset + len(content))
     if _NOTICE.match(content):
         return Heading("notice", (), offset, offset + len(content))
     if _CLOSING.match(content):
@@ -283,6 +294,11 @@ def _inline_marker(value: int) -> re.Pattern[str]:
     return re.compile(rf"\[\s*{value}\s*\]\s*|(?<=[.?!»”\"')])\s+{value}\s+(?={_OPENING})")
 
 
+def _citation(value: int) -> re.Pattern[str]:
+    """Marker ``value`` cited in running text: glued to the word or punctuation before it ("weekend.2")."""
+    return re.compile(rf"(?<=[^\W\d_]|[.?!»”\")\]]){value}(?!\d)")
+
+
 def _tail_marker(value: int) -> re.Pattern[str]:
     """Marker ``value`` set off by a space after a sentence's end, opening a footnote's text."""
     return re.compile(rf"(?<=[.?!»”\"')])[ \t]+{value}[ \t]+(?={_OPENING})")
@@ -316,6 +332,9 @@ class _FootnoteFinder:
         self.expected = 1
         # "*" footnotes count only when the body cites them ("leveren?*"); a line opening "* " is a bullet
         self.stars = {len(m.group(1)) for m in _STAR_CITATION.finditer(doc.text)}
+        # the first question or answer heading: above it stands the front matter
+        self.first_item = next((i for i, info in enumerate(lines) if info.heading is not None
+                                and info.heading.kind in ("question", "answer")), len(lines))
         self.blocks: list[_Found] = []
 
     def content(self, i: int) -> str:
@@ -434,7 +453,7 @@ class _FootnoteFinder:
         limit = bottom_from if bottom_from is not None else len(region)
         while k < limit:
             stop = self.interrupting(region, k, limit)
-            if stop is not None:
+            if stop is not None or (stop := self.above_heading(region, k, limit)) is not None:
                 self.take(region, k, stop)
                 k = stop
             elif (stop := self.table_note(region, k, limit)) is not None:
@@ -475,6 +494,40 @@ class _FootnoteFinder:
             if heading is not None:
                 return r if heading.kind in ("question", "answer") else None
         return None
+
+    def above_heading(self, region: list[int], k: int, limit: int) -> int | None:
+        """Footnote bodies printed right above a question or answer heading, where a block-order extractor puts
+        them: pdfminer.six at the top of the page they belong to, PyMuPDF between the front matter and
+        question 1. The block opens a page, or ends the front matter after a finished sentence; it starts with
+        the next marker in sequence, runs to the heading, and every marker in it is cited in the text after it
+        ("afleveren?1"). A marker opening a line of an answer ("2 Deze regeling ...") is that citation itself.
+        """
+        i = region[k]
+        if self.marker(i, self.expected) != self.expected or not self.looks_like_footnote(region, k):
+            return None
+        if k == 0 and not self._after_break(i):
+            return None
+        if k > 0 and (i > self.first_item or not _SENTENCE_END.search(self.content(region[k - 1]))):
+            return None
+        value = self.expected
+        for r in range(k + 1, min(limit, k + 9)):
+            heading = self.lines[region[r]].heading
+            if heading is not None and heading.kind in ("question", "answer"):
+                after = self.lines[region[r]].start
+                cited = all(_citation(v).search(self.doc.text, after) for v in range(self.expected, value + 1))
+                return r if cited and self.words_after(region, k, r) else None
+            if heading is not None and heading.kind not in ("number", "numbered"):
+                return None
+            if self.marker(region[r], value + 1) == value + 1:
+                value += 1
+        return None
+
+    def _after_break(self, i: int) -> bool:
+        """Line ``i`` is the first body line after page furniture or a page break."""
+        j = i - 1
+        while j >= 0 and self.lines[j].role is Role.BLANK:
+            j -= 1
+        return j >= 0 and (self.lines[j].role is Role.FURNITURE or self.doc.lines[j].page != self.doc.lines[i].page)
 
     def interrupting(self, region: list[int], k: int, limit: int) -> int | None:
         """A block that cuts a sentence in two without a page footer (a ministry PDF's text)."""
@@ -601,6 +654,20 @@ def _running_header(doc: Document, lines: list[LineInfo]) -> None:
             lines[i] = LineInfo(Role.FURNITURE, lines[i].start, lines[i].end)
 
 
+_SECTION_LABEL = re.compile(rf"{_DECOR}Antwoorden\s*:?\**\s*")
+
+
+def _section_labels(doc: Document, lines: list[LineInfo]) -> None:
+    """Mark a section label as furniture: a bare "Antwoorden" (plural, no numbers) whose next body line is an
+    answer heading printing numbers heads the answers as a whole and opens no answer of its own."""
+    body = [i for i, info in enumerate(lines) if info.role is Role.BODY]
+    for i, j in pairwise(body):
+        nxt = lines[j].heading
+        if nxt is not None and nxt.kind == "answer" and nxt.numbers and lines[i].heading is not None \
+                and _SECTION_LABEL.fullmatch(doc.text, lines[i].start, lines[i].end):
+            lines[i] = LineInfo(Role.FURNITURE, lines[i].start, lines[i].end)
+
+
 def _rstrip(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
@@ -611,6 +678,7 @@ def read_layout(doc: Document) -> Layout:
     """Mark every line of ``doc`` and find its footnote blocks."""
     lines = _classify(doc)
     _running_header(doc, lines)
+    _section_labels(doc, lines)
     finder = _FootnoteFinder(doc, lines)
     for region in _regions(doc, lines):
         finder.region(region)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import llmparse
 
+from .conftest import LETTERS
+
 LETTER = """Vragen van het lid Smit (VVD) aan de Minister van Financiën over de begroting (ingezonden 1 mei 2025).
 Antwoord van Minister Koster (Financiën) (ontvangen 20 mei 2025).
 Vraag 1
@@ -25,4 +27,38 @@ def test_a_signature_after_the_last_answer_ends_it() -> None:
     """A closing "De minister van Financiën," with the signed name is left out of the last answer."""
     result = llmparse.parse(LETTER + "\nDe minister van Financiën,\n\nA.B. Koster\n", strategy="rules")
     assert result.letter.answers[0].text.endswith("Daarna volgt de behandeling.")
+    assert result.errors == []
+
+
+BARE = """Antwoorden van de minister van Financiën op vragen van het lid Smit (VVD) over de begroting.
+Vraag
+Wat kost het plan?
+Antwoord 1
+Tien miljoen euro.
+Vraag
+Wanneer begint het?
+Antwoord 2
+In januari.
+"""
+
+
+def test_bare_vraag_headings_take_their_answers_numbers_with_a_finding() -> None:
+    """Questions under a bare "Vraag" take the numbers their answers print, and a warning says so."""
+    result = llmparse.parse(BARE, strategy="rules")
+    assert [q.numbers for q in result.letter.questions] == [["1"], ["2"]]
+    assert [q.text for q in result.letter.questions] == ["Wat kost het plan?", "Wanneer begint het?"]
+    assert [f.code for f in result.findings if f.code == "numbering.assigned"] == ["numbering.assigned"]
+    assert result.errors == []
+
+
+def test_numbered_vraag_headings_give_no_assigned_finding() -> None:
+    """A letter that prints its question numbers gets no numbering.assigned finding from the rules."""
+    result = llmparse.parse(LETTER, strategy="rules")
+    assert all(f.code != "numbering.assigned" for f in result.findings)
+
+
+def test_an_antwoorden_section_label_raises_no_error() -> None:
+    """A letter whose answers stand under an "Antwoorden" section label parses without an error finding."""
+    result = llmparse.parse(LETTERS / "syn41-antwoorden-section-label.pdftotext.txt", strategy="rules")
+    assert [a.numbers for a in result.letter.answers] == [["1"], ["2"]]
     assert result.errors == []

@@ -16,7 +16,7 @@ from typing import Literal
 
 from .._document import Document
 from .._layout import Heading, Layout, Role
-from .._models import Kind
+from .._models import Finding, Kind, Severity
 from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Review
 from ._metadata import read_metadata
 
@@ -66,6 +66,7 @@ class RulesExtractor:
         so ``review`` is not used)."""
         boundaries = _boundaries(layout)
         items, notice = _items(layout, boundaries)
+        items, findings = _number_bare_questions(items)
         if not items and notice is None:
             items, notice = _unlabelled(layout)
         items = _recover_lost_headings(layout, items)
@@ -73,7 +74,8 @@ class RulesExtractor:
         footnotes = tuple(PlannedFootnote(b.marker, b.start, b.end) for b in layout.footnotes)
         first_item = min((it.heading[0] if it.heading else it.start for it in items), default=len(document.text))
         metadata = read_metadata(layout, front_end=first_item, notice=notice)
-        return Extraction(Plan(_kind(layout, items, notice), tuple(items), footnotes, metadata, notice))
+        return Extraction(Plan(_kind(layout, items, notice), tuple(items), footnotes, metadata, notice),
+                          findings=findings)
 
 
 def _boundaries(layout: Layout) -> list[_Boundary]:
@@ -183,6 +185,36 @@ def _items(layout: Layout, boundaries: list[_Boundary]) -> tuple[list[PlannedIte
             numbers = b.heading.numbers or last_question
             items.append(PlannedItem("answer", numbers, span[0], span[1], heading, inferred=not b.heading.numbers))
     return items, notice
+
+
+def _number_bare_questions(items: list[PlannedItem]) -> tuple[list[PlannedItem], tuple[Finding, ...]]:
+    """Number the questions under a bare ``Vraag`` heading (a Word letter that lost its automatic numbering).
+
+    Such a question takes the numbers its answer's heading prints, when the answer right after it prints them;
+    otherwise the next number in turn. A bare ``Antwoord`` then answers it. A finding says the numbers were
+    assigned.
+    """
+    if not any(it.role == "question" and not it.numbers for it in items):
+        return items, ()
+    out: list[PlannedItem] = []
+    current: tuple[str, ...] = ()
+    last = 0
+    for k, it in enumerate(items):
+        if it.role == "question" and not it.numbers:
+            nxt = items[k + 1] if k + 1 < len(items) else it
+            printed = nxt.role == "answer" and not nxt.inferred and bool(nxt.numbers)
+            current = nxt.numbers if printed else (str(last + 1),)
+            out.append(PlannedItem("question", current, it.start, it.end, it.heading, inferred=True))
+        elif it.role == "answer" and not it.numbers:
+            out.append(PlannedItem("answer", current, it.start, it.end, it.heading, inferred=True))
+        else:
+            current = it.numbers if it.role == "question" else current
+            out.append(it)
+        last = max([last, *(int(n) for n in current if n.isdigit())])
+    numbers = [n for it in out if it.role == "question" and it.inferred for n in it.numbers]
+    return out, (Finding(code="numbering.assigned", severity=Severity.WARNING, numbers=numbers,
+                         message="the letter prints bare 'Vraag' headings without numbers; the questions were "
+                                 "numbered in order (from their answers' headings where those print numbers)"),)
 
 
 def _text_range(layout: Layout, b: _Boundary, stop_line: int) -> tuple[int, int] | None:
