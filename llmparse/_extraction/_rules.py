@@ -146,22 +146,41 @@ def _rising_run(stretch: list[tuple[int, Heading]], expected: int) -> list[tuple
 
 
 def _inline_notice(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
-    """A "Mededeling van Minister ..." paragraph after the last question of a letter that answers nothing.
+    """A notice printed after the last question of a letter that answers nothing, without a Mededeling heading.
 
-    An Aanhangsel may print the questions and then, with no Mededeling heading, the notice that they are
-    answered elsewhere or later: that paragraph opens the notice (its first line is part of its text, for it
-    names the respondent and the received date), so it is no answer to the last question.
+    An Aanhangsel may print the questions and then the notice that they are answered elsewhere, later or not at
+    all (withdrawn): a paragraph opening "Mededeling van Minister ..." (its first line is part of its text, for
+    it names the respondent and the received date), or one opening right after the last question's question
+    mark with a notice's wording. It opens the notice, so it is neither an answer nor part of the question.
     """
     if any(b.kind in ("answer", "notice") for b in boundaries):
         return []
     last = max((b.line for b in boundaries if b.kind == "question"), default=None)
     if last is None:
         return []
+    text = layout.document.text
+    asked = bool(_QUESTION_END.search(layout.content(last)))  # a question on its heading's line ("2. Welke ...?")
     for i in range(last + 1, len(layout.lines)):
         info = layout.lines[i]
-        if info.role is Role.BODY and info.heading is None and _INLINE_NOTICE.match(layout.content(i)):
+        if info.role is not Role.BODY or info.heading is not None:
+            continue
+        content = layout.content(i)
+        if _INLINE_NOTICE.match(content) or (asked and content[:1].isupper() and _NOTICE_WORDS.search(
+                text, info.start, _paragraph_end(layout, i, 400))):
             return [_Boundary(i, "notice", Heading("notice", (), info.start, info.start))]
+        asked = bool(_QUESTION_END.search(content))
     return []
+
+
+def _paragraph_end(layout: Layout, i: int, limit: int) -> int:
+    """The end of the paragraph that line ``i`` opens (its body lines up to a blank or furniture line), at most
+    ``limit`` characters on."""
+    end = layout.lines[i].end
+    for info in layout.lines[i + 1 :]:
+        if info.role is not Role.BODY or info.end - layout.lines[i].start > limit:
+            break
+        end = info.end
+    return end
 
 
 def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
