@@ -64,7 +64,7 @@ def test_an_antwoorden_section_label_raises_no_error() -> None:
     assert result.errors == []
 
 
-QUESTIONS_ONLY = """Vragen van het lid Smit (VVD) aan de Minister van Financiën over vergunningen (ingezonden 1 mei 2025).
+QUESTIONS_ONLY = """Vragen van het lid Smit (VVD) aan de Minister van Financiën over vergunningen (ingezonden 1 mei).
 Vraag 1
 Hoeveel vergunningen zijn dit jaar ingetrokken?
 Vraag 2
