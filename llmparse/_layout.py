@@ -168,12 +168,15 @@ _SIDEBAR = (
     r"|>?\s*Retouradres\b.{0,80}"
     r"|Aan\s+de\s+[Vv]oorzitter\s+van\s+de\s+(?:Tweede|Eerste)\s+Kamer(?:\s+der\s+Staten-Generaal)?"
 )
+# A page rule: three or more dashes, stars or underscores, spaced or not ("-----", "* * *", "___", "— — —").
+_RULE = r"(?:[-–—][ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}"
 _FURNITURE_LINE = re.compile(
     r"(?:a?h[- ](?:tk|ek)[- ]\d{8}[- ]\d{1,5}"  # publication id, also mangled as "h tk 20232024 387"
+    r"(?:\s+ISSN\s*\d{4}\s*-\s*\d{4})?(?:\s+[’']s-Gravenhage\s*\d{4})?"  # the colophon on one line
     r"|kv-tk-\d{4}Z\d{5}"  # the id of a questions document
     r"|ISSN\s*\d{4}\s*-\s*\d{4}(?:\s*[’']s-Gravenhage\s*\d{4})?"
     r"|[’'][sS]-Gravenhage\s*\d{4}"
-    r"|-{3,}"  # a markdown converter's page rule
+    rf"|{_RULE}"  # a markdown converter's page rule
     r"|Pagina\s+\d+\s+van\s+\d+"  # a ministry letter's running header
     r"|[-–]\s*\d{1,3}\s*[-–]|[|~¦•·]{1,3}"  # a page number "- 2 -", a scan's stray marks
     r"|(?:Datum|Kenmerk|Ons\s+kenmerk|Uw\s+kenmerk|Onze\s+referentie|Uw\s+referentie|Referentie)"
@@ -181,7 +184,7 @@ _FURNITURE_LINE = re.compile(
     rf"|{_SIDEBAR}"
     r")\s*"
 )
-_ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer\s*,\s*vergaderjaar|-{3,}\s*$|.*Pagina\s+\d+\s+van\s+\d+")
+_ENDS_PAGE = re.compile(rf".*(?:Tweede|Eerste)\s+Kamer\s*,\s*vergaderjaar|(?:{_RULE})\s*$|.*Pagina\s+\d+\s+van\s+\d+")
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 # --- headings -------------------------------------------------------------------------------------------
@@ -200,9 +203,13 @@ _ANSWER = re.compile(
 )
 # A Word letter whose automatic numbering was lost prints its question headings bare ("Vraag").
 _BARE_QUESTION = re.compile(rf"{_DECOR}(?:Vraag|VRAAG)\s*[:.]?\**\s*$")
-# OCR reads a 1 as the letter l or I: "Antwoord l", "Vraag l2", on a line that is nothing but the heading ("2l"
-# stays: a sub-question's label).
-_OCR_ONE = re.compile(rf"{_DECOR}(?:Vraag|Antwoord)\s+(?P<n>[lI][\dlI]*)(?=\s*[:.]?\**\s*$)")
+# OCR reads a 1 as the letter l or I: "Antwoord l", "Vraag l2", "Antwoord op vraag l", on a line that is nothing
+# but the heading ("2l" stays: a sub-question's label).
+_OCR_ONE = re.compile(
+    rf"{_DECOR}(?:Vraag|A(?i:ntwoord(?:\s+(?:op|bij))?(?:\s+(?:de\s+)?vraag)?))\s+(?P<n>[lI][\dlI]*)(?=\s*[:.]?\**\s*$)"
+)
+# OCR reads the g of "Vraag" as a q: "Vraaq 3", "Antwoord op vraaq 3".
+_OCR_Q = re.compile(rf"{_DECOR}(?:A(?i:ntwoord(?:en)?(?:\s+(?:op|bij))?\s+(?:de\s+)?))?(?:[Vv]raa|VRAA)(?P<q>[qQ])\b")
 _NOTICE = re.compile(rf"{_DECOR}Mededeling\s*[:.]?\**\s*$")
 _CLOSING = re.compile(rf"{_DECOR}Toelichting\b")
 _BARE_NUMBER = re.compile(rf"(?P<n>{_NUM})[.)]?\s*$")
@@ -229,6 +236,8 @@ def parse_numbers(printed: str) -> tuple[str, ...]:
 
 
 def _heading(content: str, offset: int) -> Heading | None:
+    if ocr := _OCR_Q.match(content):  # read as "Vraag" (same length, so the offsets hold)
+        content = content[: ocr.start("q")] + "g" + content[ocr.end("q") :]
     if ocr := _OCR_ONE.match(content):  # read as "Antwoord 1" (same length, so the offsets hold)
         content = content[: ocr.start("n")] + re.sub("[lI]", "1", ocr.group("n")) + content[ocr.end("n") :]
     m = _QUESTION.match(content)

@@ -62,3 +62,29 @@ def test_an_antwoorden_section_label_raises_no_error() -> None:
     result = llmparse.parse(LETTERS / "syn41-antwoorden-section-label.pdftotext.txt", strategy="rules")
     assert [a.numbers for a in result.letter.answers] == [["1"], ["2"]]
     assert result.errors == []
+
+
+QUESTIONS_ONLY = """Vragen van het lid Smit (VVD) aan de Minister van Financiën over vergunningen (ingezonden 1 mei).
+Vraag 1
+Hoeveel vergunningen zijn dit jaar ingetrokken?
+Vraag 2
+Waarom worden de vragen van ondernemers over intrekking niet beantwoord?
+"""
+
+
+def test_a_question_about_withdrawal_is_no_withdrawal_notice() -> None:
+    """Withdrawal wording inside a question (it asks) leaves a questions-only letter questions-only, with both
+    questions whole."""
+    letter = llmparse.parse(QUESTIONS_ONLY, strategy="rules").letter
+    assert letter.kind == "questions_only"
+    assert [q.numbers for q in letter.questions] == [["1"], ["2"]]
+    assert letter.questions[1].text.endswith("niet beantwoord?")
+
+
+def test_a_withdrawal_after_the_questions_is_a_notice_not_their_text() -> None:
+    """A sentence saying the questions were withdrawn, right after the last question, opens the notice."""
+    text = QUESTIONS_ONLY + "Het lid Smit trekt de vragen in. Zij worden daarom niet beantwoord.\n"
+    letter = llmparse.parse(text, strategy="rules").letter
+    assert letter.kind == "notice"
+    assert letter.questions[1].text.endswith("niet beantwoord?")
+    assert letter.answers == []

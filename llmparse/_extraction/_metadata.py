@@ -44,7 +44,8 @@ _ASKERS = re.compile(
     rf"(?:van\s+(?:het\s+|de\s+)?{_MEMBER}?|{_MEMBER}"
     # "Vragen gesteld door het lid ...", "Statenvragen ex artikel 45 Reglement van Orde van het Statenlid ..."
     rf"|(?:gesteld\s+door|ex\s+artikel\b[^()]{{0,80}}?\s+van)\s+(?:het\s+|de\s+)?{_MEMBER})"
-    r"|(?:hebben|heeft)\s+(?:het\s+lid|de\s+leden)\s+)"
+    # "heeft het lid X", "heeft (het) raadslid X", "hebben de Statenleden A en B"
+    rf"|(?:hebben|heeft)\s+(?:het\s+|de\s+)?{_MEMBER})"
     r"(?!der\b)(?P<who>.*?)(?=\s+(?:aan\s+de|aan\s+het|over\s|inzake\s|ter\s+zake|naar\s|schriftelijke)|\(ingezonden|$)",
     re.DOTALL,
 )
@@ -188,6 +189,7 @@ def _signature_name(layout: Layout, front_end: int) -> tuple[str | None, str | N
             cand = layout.content(j).strip()
             if cand.startswith("[") or cand.endswith(","):
                 continue
+            cand = _ACADEMIC.sub("", cand)  # "drs. E.M. van Beusekom", "mr. dr. A. Bakker"
             m = _SIGN_NAME.fullmatch(cand)
             if m and len(cand) < 50:
                 role = _collapse(content).rstrip(" ,")

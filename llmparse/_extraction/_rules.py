@@ -25,8 +25,19 @@ __all__ = ["RulesExtractor"]
 _NOTICE_WORDS = re.compile(
     r"niet binnen de (?:gebruikelijke|gestelde) termijn|uitstel van (?:de )?beantwoording|"
     r"als ingetrokken|kunnen (?:nog )?niet worden beantwoord|zijn beantwoord (?:bij|in|met) (?:de )?brief|"
-    r"beantwoord bij brief|Mededeling van",
+    r"beantwoord bij brief|Mededeling van|"
+    # a withdrawal, in a sentence that asks nothing: "trekt de vragen in", "dat zij deze vragen intrekt", "De vragen
+    # zijn ingetrokken", "De vragen worden daarom niet beantwoord"
+    r"(?:\btrek(?:t|ken)\b[^.?!]{0,60}?\bvragen\b[^.?!]{0,120}?\bin\b(?=\s*[.,;])"
+    r"|\bvragen\b[^.?!]{0,200}?\b(?:intrek(?:t|ken)|ingetrokken)\b"
+    r"|\b(?:worden|zullen)\s+(?:daarom\s+|dan\s+ook\s+|derhalve\s+)?niet\s+(?:meer\s+)?(?:worden\s+)?beantwoord\b)"
+    r"(?![^.!?]*\?)",
     re.IGNORECASE,
+)
+# A Mededeling printed after the questions without a heading of its own: "Mededeling van Minister X (ontvangen ...)".
+_INLINE_NOTICE = re.compile(
+    r"Mededeling\s+van\s+(?:de\s+|het\s+)?(?:[Mm]inister|[Ss]taatssecretaris|[Cc]ollege|[Gg]edeputeerde|[Bb]urgemeester"
+    r"|[Ww]ethouder|[Dd]agelijks\s+bestuur)\b"
 )
 _INITIALS_ONLY = re.compile(r"(?:[A-Z]\.\s*)+[\w’' -]{0,40}")
 # A signature: "De Minister van ...," or "de staatssecretaris van ..." alone on a line ends the last item.
@@ -87,6 +98,7 @@ def _boundaries(layout: Layout) -> list[_Boundary]:
             out.append(_Boundary(i, h.kind, h))
     if not has_vraag:
         out.extend(_numbered_questions(heads, [b.line for b in out if b.kind == "answer"]))
+    out.extend(_inline_notice(layout, out))
     out.extend(_signature(layout, out))
     out.sort(key=lambda b: b.line)
     return out
@@ -131,6 +143,44 @@ def _rising_run(stretch: list[tuple[int, Heading]], expected: int) -> list[tuple
         run.append(stretch[end])
         end = None if int(stretch[end][1].numbers[0]) == expected else link[end]
     return run[::-1]
+
+
+def _inline_notice(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
+    """A notice printed after the last question of a letter that answers nothing, without a Mededeling heading.
+
+    An Aanhangsel may print the questions and then the notice that they are answered elsewhere, later or not at
+    all (withdrawn): a paragraph opening "Mededeling van Minister ..." (its first line is part of its text, for
+    it names the respondent and the received date), or one opening right after the last question's question
+    mark with a notice's wording. It opens the notice, so it is neither an answer nor part of the question.
+    """
+    if any(b.kind in ("answer", "notice") for b in boundaries):
+        return []
+    last = max((b.line for b in boundaries if b.kind == "question"), default=None)
+    if last is None:
+        return []
+    text = layout.document.text
+    asked = bool(_QUESTION_END.search(layout.content(last)))  # a question on its heading's line ("2. Welke ...?")
+    for i in range(last + 1, len(layout.lines)):
+        info = layout.lines[i]
+        if info.role is not Role.BODY or info.heading is not None:
+            continue
+        content = layout.content(i)
+        if _INLINE_NOTICE.match(content) or (asked and content[:1].isupper() and _NOTICE_WORDS.search(
+                text, info.start, _paragraph_end(layout, i, 400))):
+            return [_Boundary(i, "notice", Heading("notice", (), info.start, info.start))]
+        asked = bool(_QUESTION_END.search(content))
+    return []
+
+
+def _paragraph_end(layout: Layout, i: int, limit: int) -> int:
+    """The end of the paragraph that line ``i`` opens (its body lines up to a blank or furniture line), at most
+    ``limit`` characters on."""
+    end = layout.lines[i].end
+    for info in layout.lines[i + 1 :]:
+        if info.role is not Role.BODY or info.end - layout.lines[i].start > limit:
+            break
+        end = info.end
+    return end
 
 
 def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
