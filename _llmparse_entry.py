@@ -38,8 +38,21 @@ if _OWN:
     signal.signal(signal.SIGINT, _interrupted)
 
 
+def _version() -> str | None:
+    """The installed version, read without importing the package (``llmparse --version`` answers at once)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llmparse")
+    except PackageNotFoundError:  # a checkout that was never installed: the command line says what it can
+        return None
+
+
 def main() -> int:
     """Run the ``llmparse`` command line with Ctrl-C answered by one line and exit 130 at any moment."""
+    if sys.argv[1:] == ["--version"] and (installed := _version()) is not None:
+        sys.stdout.write(f"llmparse {installed}\n")
+        return 0
     from llmparse._cli import main as run
 
     try:

@@ -1,12 +1,14 @@
-"""Accuracy of the rules strategy on the held-out letters in tests/data/unseen, scored by the shared scorer.
+"""Accuracy of the rules strategy on a held-out set of letters, scored by the shared scorer.
 
-The 30 letters in ``tests/data/unseen`` were written for this measurement without reading llmparse's
-parsing code (see ``tests/data/unseen/README.md``); their gold is in ``tests/data/unseen/gold``. This runs
-them exactly as ``../shared/eval/run.sh`` runs the corpus: ``llmparse parse FILES --format json --out DIR
---strategy rules`` (the command line on PATH's interpreter, ``python -m llmparse``), then
-``score.py --gold ... --pred DIR``, and prints the scorer's output unchanged.
+Two sets, each written for this measurement without reading llmparse's parsing code, with their gold in
+``<folder>/gold``: ``--set unseen`` (the default), the 30 letters in ``tests/data/unseen`` (see its
+README.md), and ``--set holdout``, the 24 letters in ``tests/data/holdout`` (see its README.md), written
+after the first set had been used to tune the rules. This runs them exactly as ``../shared/eval/run.sh``
+runs the corpus: ``llmparse parse FILES --format json --out DIR --strategy rules`` (the command line on
+PATH's interpreter, ``python -m llmparse``), then ``score.py --gold ... --pred DIR``, and prints the
+scorer's output unchanged.
 
-    python bench/unseen.py [--per-letter] [--json]
+    python bench/unseen.py [--set unseen|holdout] [--per-letter] [--json]
 
 The scorer is ``$LLMPARSE_SHARED/eval/score.py``, or ``../shared/eval/score.py`` next to the repository.
 """
@@ -24,6 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 UNSEEN = REPO / "tests" / "data" / "unseen"
 GOLD = UNSEEN / "gold"
+#: The held-out sets by name: the folder that holds the letters (their gold is in ``<folder>/gold``).
+SETS = {"unseen": UNSEEN, "holdout": REPO / "tests" / "data" / "holdout"}
 
 
 def scorer_path() -> Path:
@@ -59,18 +63,22 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-letter", action="store_true", help="also print the scorer's row for every letter")
     ap.add_argument("--json", action="store_true", help="print the scorer's aggregate as one JSON line")
+    ap.add_argument("--set", choices=sorted(SETS), default="unseen", dest="letter_set",
+                    help="which held-out set to run (default: unseen, tests/data/unseen)")
     args = ap.parse_args()
+    letters = SETS[args.letter_set]
+    gold = letters / "gold"
 
     scorer = scorer_path()
     if not scorer.is_file():
         print(f"unseen: scorer not found: {scorer} (set LLMPARSE_SHARED to the folder that holds eval/)",
               file=sys.stderr)
         return 2
-    files = letter_files()
+    files = letter_files(gold, letters)
     if not files:
-        print(f"unseen: no *.gold.json files in {GOLD}", file=sys.stderr)
+        print(f"unseen: no *.gold.json files in {gold}", file=sys.stderr)
         return 2
-    print(f"strategy rules: {len(files)} held-out letters from {UNSEEN}", file=sys.stderr)
+    print(f"strategy rules: {len(files)} held-out letters from {letters}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="llmparse-unseen-") as tmp:
         pred = Path(tmp)
         run = parse_letters(files, pred)
@@ -79,7 +87,7 @@ def main() -> int:
             print(f"unseen: llmparse parse exited {run.returncode} (letters without output score zero)",
                   file=sys.stderr)
         sys.stderr.flush()
-        proc = score(pred, per_letter=args.per_letter, as_json=args.json)
+        proc = score(pred, per_letter=args.per_letter, as_json=args.json, gold=gold)
     sys.stdout.write(proc.stdout)
     sys.stderr.write(proc.stderr)
     if proc.returncode != 0:

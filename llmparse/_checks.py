@@ -40,7 +40,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "coverage.inferred": (Severity.INFO, "an answer without a number was taken to answer the question above it"),
     "coverage.headingless": (Severity.WARNING, "an answer printed without any heading was split from its question"),
     "coverage.notice_answers": (Severity.ERROR, "a notice or questions-only letter has answers"),
-    "coverage.empty": (Severity.ERROR, "an answer letter has no questions or no answers"),
+    "coverage.empty": (Severity.ERROR, "an answer letter lacks questions or answers; a questions-only one, questions"),
     "grounding.span": (Severity.ERROR, "a span lies outside the text, is empty, or is reversed"),
     "grounding.order": (Severity.ERROR, "items are not in document order or overlap"),
     "grounding.text": (Severity.ERROR, "an item's text is not what its span holds"),
@@ -146,6 +146,8 @@ def check_coverage(layout: Layout, letter: Letter) -> list[Finding]:
     if letter.kind != "answers":
         if letter.answers:
             out.append(_finding("coverage.notice_answers", f"a {letter.kind} letter has {len(letter.answers)} answers"))
+        if letter.kind == "questions_only" and not letter.questions:
+            out.append(_finding("coverage.empty", "a questions-only letter has no questions: what it is was not read"))
         return out
     if not letter.questions or not letter.answers:
         out.append(_finding("coverage.empty", "an answer letter needs questions and answers; one side is empty"))
@@ -326,6 +328,13 @@ def _unprinted(layout: Layout, ordered: list[tuple[str, Item]],
     return out
 
 
+# A line that reads as a question or answer heading with its number garbled (OCR's "l" or "I" for 1, "O" for 0,
+# "vraaq" for "vraag"); the Layout's strict headings do not take it, but a reader would.
+_LOOSE_HEADING = re.compile(  # capitalised: "antwoord op vraag 5)." at a line's start is a wrapped sentence
+    r"[#*_>\s]*(?:V(?i:raa[gq]|ragen)|A(?i:ntwoord(?:en)?(?:\s+(?:op|bij))?(?:\s+(?:de\s+)?(?:vraa[gq]|vragen))?))"
+    r"\s*(?:nr\.?\s*)?[0-9lIO]{1,3}[a-z]?[\s:.*]*$")
+
+
 def _stray_headings(layout: Layout, ordered: list[tuple[str, Item]], owned: set[int]) -> list[Finding]:
     """Question, answer, notice and Toelichting headings that open no item: inside an item's text, or between."""
     out: list[Finding] = []
@@ -333,6 +342,9 @@ def _stray_headings(layout: Layout, ordered: list[tuple[str, Item]], owned: set[
     starts = [s for s, _ in spans]
     for i, info in enumerate(layout.lines):
         h = info.heading
+        if info.role is Role.BODY and h is None and i not in owned and _LOOSE_HEADING.match(layout.content(i)):
+            # a heading the Layout cannot read ("Vraag l", "Antwoord op vraaq 3": OCR): it still opens an item
+            h = Heading("question", (), info.start, info.end)
         if info.role is not Role.BODY or h is None or i in owned or h.kind in ("number", "numbered"):
             continue
         k = bisect.bisect_right(starts, h.start) - 1
@@ -624,7 +636,7 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
 _MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
            "november", "december"]
 _DATE = r"(\d{1,2})\s*(" + "|".join(_MONTHS) + r")\s*(\d{4})"
-_SUBMITTED = re.compile(rf"ingezonden\s*(?:op\s*)?{_DATE}", re.IGNORECASE)
+_SUBMITTED = re.compile(rf"(?:ingezonden|ingediend)\s*(?:op\s*)?{_DATE}", re.IGNORECASE)
 _RECEIVED = re.compile(rf"ontvangen\s*(?:\(\s*ontvangen\s*)?(?:op\s*)?{_DATE}", re.IGNORECASE)
 _ASKED_ON = re.compile(r"\bOp\s+(\d{1,2})\s*(" + "|".join(_MONTHS) + r")\s+(?:jl\.\s+)?(?:heeft|hebben)\b",
                        re.IGNORECASE)

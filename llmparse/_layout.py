@@ -14,6 +14,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import pairwise
 from typing import Literal
 
 from ._document import Document
@@ -38,10 +39,10 @@ class Heading:
     """A heading found at the start of a body line.
 
     Attributes:
-        kind: ``question`` (Vraag N), ``answer`` (Antwoord [op vraag] N), ``notice`` (Mededeling),
+        kind: ``question`` (Vraag N, or a bare Vraag), ``answer`` (Antwoord [op vraag] N), ``notice`` (Mededeling),
             ``number`` (a line that is only a number), ``numbered`` (a paragraph opening "N. "), or
             ``closing`` (a Toelichting or a signature that ends the last item).
-        numbers: the numbers the heading prints, ranges expanded (empty for a bare ``Antwoord``).
+        numbers: the numbers the heading prints, ranges expanded (empty for a bare ``Antwoord`` or ``Vraag``).
         start: offset of the heading's first character.
         end: offset just past the heading (the item's text may start on the same line after it).
     """
@@ -172,8 +173,9 @@ _URL_SEPARATORS = frozenset("/_=&?#~-")
 # --- page furniture -------------------------------------------------------------------------------------
 
 _FOOTER = re.compile(
-    r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’']s-Gravenhage\s*\d{4}\s*)?"
-    r"(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4},\s*(?:Aanhangsel|Vragen)(?:\s?(\d{1,3}))?"
+    r"(?:ISSN\s*\d{4}\s*-\s*\d{4}\s*)?(?:[’'][sS]-Gravenhage\s*\d{4}\s*)?"
+    r"(?:Tweede|Eerste)\s+Kamer\s*,\s*vergaderjaar\s*\d{4}\s*[–-]\s*\d{4}\s*,\s*(?:Aanhangsel|Vragen)"
+    r"(?:\s*(\d{1,3}))?"  # the page number, glued or set off by spaces (OCR text of a scan)
 )
 # A Word letterhead's sidebar and address block: directorate, street, postcode, Postbus, website, phone and
 # fax, field labels standing alone, the reply instruction, the return address and the addressee.
@@ -191,12 +193,15 @@ _SIDEBAR = (
     r"|>?\s*Retouradres\b.{0,80}"
     r"|Aan\s+de\s+[Vv]oorzitter\s+van\s+de\s+(?:Tweede|Eerste)\s+Kamer(?:\s+der\s+Staten-Generaal)?"
 )
+# A page rule: three or more dashes, stars or underscores, spaced or not ("-----", "* * *", "___", "— — —").
+_RULE = r"(?:[-–—][ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}"
 _FURNITURE_LINE = re.compile(
     r"(?:a?h[- ](?:tk|ek)[- ]\d{8}[- ]\d{1,5}"  # publication id, also mangled as "h tk 20232024 387"
+    r"(?:\s+ISSN\s*\d{4}\s*-\s*\d{4})?(?:\s+[’']s-Gravenhage\s*\d{4})?"  # the colophon on one line
     r"|kv-tk-\d{4}Z\d{5}"  # the id of a questions document
     r"|ISSN\s*\d{4}\s*-\s*\d{4}(?:\s*[’']s-Gravenhage\s*\d{4})?"
-    r"|[’']s-Gravenhage\s*\d{4}"
-    r"|-{3,}"  # a markdown converter's page rule
+    r"|[’'][sS]-Gravenhage\s*\d{4}"
+    rf"|{_RULE}"  # a markdown converter's page rule
     r"|Pagina\s+\d+\s+van\s+\d+"  # a ministry letter's running header
     r"|[-–]\s*\d{1,3}\s*[-–]|[|~¦•·]{1,3}"  # a page number "- 2 -", a scan's stray marks
     r"|(?:Datum|Kenmerk|Ons\s+kenmerk|Uw\s+kenmerk|Onze\s+referentie|Uw\s+referentie|Referentie)"
@@ -207,8 +212,8 @@ _FURNITURE_LINE = re.compile(
 # What a running footer opens with: ISSN, 's-Gravenhage, Tweede or Eerste (Kamer).
 _FOOTER_FIRST = frozenset("I’'TE")
 # What a furniture line can open with (each form of _FURNITURE_LINE starts with one of these, or a digit).
-_FURNITURE_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ" "ahkwrog" "’'-–|~¦•·>")
-_ENDS_PAGE = re.compile(r".*(?:Tweede|Eerste)\s+Kamer,\s*vergaderjaar|-{3,}\s*$|Pagina\s+\d+\s+van\s+\d+")
+_FURNITURE_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ" "ahkwrog" "’'-–—*_|~¦•·>")
+_ENDS_PAGE = re.compile(rf".*(?:Tweede|Eerste)\s+Kamer\s*,\s*vergaderjaar|(?:{_RULE})\s*$|.*Pagina\s+\d+\s+van\s+\d+")
 _PAGE_NUMBER = re.compile(r"\d{1,3}")
 
 # --- headings -------------------------------------------------------------------------------------------
@@ -225,6 +230,15 @@ _ANSWER = re.compile(
     rf"{_DECOR}A(?i:ntwoord(?:en)?(?:\s+(?:op|bij))?(?:\s+(?:de\s+)?(?:vraag|vragen))?)"
     rf"(?:\s*(?P<n>{_LIST}))?\s*(?P<tail>[:.)]\s*|\**\s*$)"
 )
+# A Word letter whose automatic numbering was lost prints its question headings bare ("Vraag").
+_BARE_QUESTION = re.compile(rf"{_DECOR}(?:Vraag|VRAAG)\s*[:.]?\**\s*$")
+# OCR reads a 1 as the letter l or I: "Antwoord l", "Vraag l2", "Antwoord op vraag l", on a line that is nothing
+# but the heading ("2l" stays: a sub-question's label).
+_OCR_ONE = re.compile(
+    rf"{_DECOR}(?:Vraag|A(?i:ntwoord(?:\s+(?:op|bij))?(?:\s+(?:de\s+)?vraag)?))\s+(?P<n>[lI][\dlI]*)(?=\s*[:.]?\**\s*$)"
+)
+# OCR reads the g of "Vraag" as a q: "Vraaq 3", "Antwoord op vraaq 3".
+_OCR_Q = re.compile(rf"{_DECOR}(?:A(?i:ntwoord(?:en)?(?:\s+(?:op|bij))?\s+(?:de\s+)?))?(?:[Vv]raa|VRAA)(?P<q>[qQ])\b")
 _NOTICE = re.compile(rf"{_DECOR}Mededeling\s*[:.]?\**\s*$")
 _CLOSING = re.compile(rf"{_DECOR}Toelichting\b")
 _BARE_NUMBER = re.compile(rf"(?P<n>{_NUM})[.)]?\s*$")
@@ -253,20 +267,29 @@ def parse_numbers(printed: str) -> tuple[str, ...]:
 
 
 _DECOR_RUN = re.compile(_DECOR)
+_OCR_DIGIT = re.compile("[lI]")
 _DECOR_CHARS = frozenset("#*_>")
 
 
 def _heading(content: str, offset: int) -> Heading | None:
-    # The question, answer, notice and closing patterns open with decoration, then a word whose first letter
-    # (V, A, M, T) no decoration matches: the character after the decoration says which one can match.
+    # The question, answer, notice and closing patterns (and the OCR repairs) open with decoration, then a word
+    # whose first letter (V or v, A, M, T) no decoration matches: the character after the decoration says which
+    # can match. The repairs keep that letter and the length.
     first = content[:1]
     if first in _DECOR_CHARS or first.isspace():
         m = _DECOR_RUN.match(content)
         first = content[m.end() : m.end() + 1] if m else first
+    if first in ("A", "V", "v"):
+        if ocr := _OCR_Q.match(content):  # read as "Vraag" (same length, so the offsets hold)
+            content = content[: ocr.start("q")] + "g" + content[ocr.end("q") :]
+        if ocr := _OCR_ONE.match(content):  # read as "Antwoord 1" (same length, so the offsets hold)
+            content = content[: ocr.start("n")] + _OCR_DIGIT.sub("1", ocr.group("n")) + content[ocr.end("n") :]
     if first == "V":
         m = _QUESTION.match(content)
         if m:
             return Heading("question", parse_numbers(m.group("n")), offset, offset + m.end())
+        if _BARE_QUESTION.match(content):
+            return Heading("question", (), offset, offset + len(content))
     elif first == "A":
         m = _ANSWER.match(content)
         if m:
@@ -334,6 +357,12 @@ def _inline_marker(value: int) -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=256)
+def _citation(value: int) -> re.Pattern[str]:
+    """Marker ``value`` cited in running text: glued to the word or punctuation before it ("weekend.2")."""
+    return re.compile(rf"(?<=[^\W\d_]|[.?!»”\")\]]){value}(?!\d)")
+
+
+@functools.lru_cache(maxsize=256)
 def _tail_marker(value: int) -> re.Pattern[str]:
     """Marker ``value`` set off by a space after a sentence's end, opening a footnote's text."""
     return re.compile(rf"(?<=[.?!»”\"')])[ \t]+{value}[ \t]+(?={_OPENING})")
@@ -378,6 +407,9 @@ class _FootnoteFinder:
         self.expected = 1
         # "*" footnotes count only when the body cites them ("leveren?*"); a line opening "* " is a bullet
         self.stars = {len(m.group(1)) for m in _STAR_CITATION.finditer(doc.text)} if "*" in doc.text else set()
+        # the first question or answer heading: above it stands the front matter
+        self.first_item = next((i for i, info in enumerate(lines) if info.heading is not None
+                                and info.heading.kind in ("question", "answer")), len(lines))
         self.blocks: list[_Found] = []
 
     def content(self, i: int) -> str:
@@ -500,7 +532,7 @@ class _FootnoteFinder:
         limit = bottom_from if bottom_from is not None else len(region)
         while k < limit:
             stop = self.interrupting(region, k, limit)
-            if stop is not None:
+            if stop is not None or (stop := self.above_heading(region, k, limit)) is not None:
                 self.take(region, k, stop)
                 k = stop
             elif (stop := self.table_note(region, k, limit)) is not None:
@@ -541,6 +573,40 @@ class _FootnoteFinder:
             if heading is not None:
                 return r if heading.kind in ("question", "answer") else None
         return None
+
+    def above_heading(self, region: list[int], k: int, limit: int) -> int | None:
+        """Footnote bodies printed right above a question or answer heading, where a block-order extractor puts
+        them: pdfminer.six at the top of the page they belong to, PyMuPDF between the front matter and
+        question 1. The block opens a page, or ends the front matter after a finished sentence; it starts with
+        the next marker in sequence, runs to the heading, and every marker in it is cited in the text after it
+        ("afleveren?1"). A marker opening a line of an answer ("2 Deze regeling ...") is that citation itself.
+        """
+        i = region[k]
+        if self.marker(i, self.expected) != self.expected or not self.looks_like_footnote(region, k):
+            return None
+        if k == 0 and not self._after_break(i):
+            return None
+        if k > 0 and (i > self.first_item or not _SENTENCE_END.search(self.content(region[k - 1]))):
+            return None
+        value = self.expected
+        for r in range(k + 1, min(limit, k + 9)):
+            heading = self.lines[region[r]].heading
+            if heading is not None and heading.kind in ("question", "answer"):
+                after = self.lines[region[r]].start
+                cited = all(_citation(v).search(self.doc.text, after) for v in range(self.expected, value + 1))
+                return r if cited and self.words_after(region, k, r) else None
+            if heading is not None and heading.kind not in ("number", "numbered"):
+                return None
+            if self.marker(region[r], value + 1) == value + 1:
+                value += 1
+        return None
+
+    def _after_break(self, i: int) -> bool:
+        """Line ``i`` is the first body line after page furniture or a page break."""
+        j = i - 1
+        while j >= 0 and self.lines[j].role is Role.BLANK:
+            j -= 1
+        return j >= 0 and (self.lines[j].role is Role.FURNITURE or self.doc.lines[j].page != self.doc.lines[i].page)
 
     def interrupting(self, region: list[int], k: int, limit: int) -> int | None:
         """A block that cuts a sentence in two without a page footer (a ministry PDF's text)."""
@@ -594,8 +660,8 @@ def _regions(doc: Document, lines: list[LineInfo]) -> list[list[int]]:
 
 def _glued_footer(doc: Document, i: int) -> bool:
     line = doc.lines[i]
-    # every footer prints "Kamer," (Tweede Kamer, vergaderjaar ...): a line without it needs no search
-    return doc.text.find("Kamer,", line.start, line.end) >= 0 and \
+    # every footer prints "Kamer" (Tweede Kamer, vergaderjaar ...): a line without it needs no search
+    return doc.text.find("Kamer", line.start, line.end) >= 0 and \
         _FOOTER.search(doc.text, line.start, line.end) is not None
 
 
@@ -686,6 +752,20 @@ def _header_key(text: str, info: LineInfo) -> str | None:
     return None
 
 
+_SECTION_LABEL = re.compile(rf"{_DECOR}Antwoorden\s*:?\**\s*")
+
+
+def _section_labels(doc: Document, lines: list[LineInfo]) -> None:
+    """Mark a section label as furniture: a bare "Antwoorden" (plural, no numbers) whose next body line is an
+    answer heading printing numbers heads the answers as a whole and opens no answer of its own."""
+    body = [i for i, info in enumerate(lines) if info.role is Role.BODY]
+    for i, j in pairwise(body):
+        nxt = lines[j].heading
+        if nxt is not None and nxt.kind == "answer" and nxt.numbers and lines[i].heading is not None \
+                and _SECTION_LABEL.fullmatch(doc.text, lines[i].start, lines[i].end):
+            lines[i] = LineInfo(Role.FURNITURE, lines[i].start, lines[i].end)
+
+
 def _rstrip(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
@@ -696,6 +776,7 @@ def read_layout(doc: Document) -> Layout:
     """Mark every line of ``doc`` and find its footnote blocks."""
     lines = _classify(doc)
     _running_header(doc, lines)
+    _section_labels(doc, lines)
     finder = _FootnoteFinder(doc, lines)
     for region in _regions(doc, lines):
         finder.region(region)

@@ -134,6 +134,25 @@ class TestFootnotes:
         assert "footnotes.cited_missing" not in {f.code for f in result.findings}
 
 
+class TestGarbledHeadings:
+    def test_an_ocr_heading_left_out_is_an_orphan(self) -> None:
+        """OCR's "Vraag l" / "Antwoord op vraag l" open no item the rules can see; the checks still read them
+        as headings that open nothing."""
+        text = ("Vragen van het lid Jansen (VVD) aan de minister van Financiën (ingezonden 1 maart 2024).\n\n"
+                "Vraag l\nHoeveel kost de nieuwe brug over de rivier?\n\nAntwoord op vraag l\nTwaalf miljoen.\n\n"
+                "Vraag 2\nWanneer is de brug klaar?\n\nAntwoord op vraag 2\nIn het voorjaar.\n")
+        result = llmparse.parse(text, strategy="rules")
+        if [q.numbers for q in result.letter.questions] != [["1"], ["2"]]:
+            assert "headings.orphan" in {f.code for f in result.errors}
+
+    def test_a_wrapped_sentence_is_no_heading(self) -> None:
+        """"antwoord op vraag 5)." at a line's start is a sentence wrapped there, not a heading."""
+        text = ("Vragen van het lid Jansen (VVD) aan de minister van Financiën (ingezonden 1 maart 2024).\n\n"
+                "Vraag 1\nHoeveel kost de brug?\n\nAntwoord 1\nTwaalf miljoen euro (zie ook het\n"
+                "antwoord op vraag 5).\n")
+        assert llmparse.parse(text, strategy="rules").errors == []
+
+
 class TestCoverage:
     def test_unanswered_question_is_an_error(self) -> None:
         """Question 3 without an answer is coverage.unanswered, listing 3."""
@@ -156,6 +175,12 @@ class TestCoverage:
         layout, letter = _build([["1"], ["2", "3"]], [["1"], ["2", "3"]])
         found = check_coverage(layout, letter)
         assert _codes(found) == {"coverage.grouped"}
+
+    def test_questions_only_without_questions_is_empty(self) -> None:
+        """A letter read as questions only but holding no question was not read at all: coverage.empty."""
+        layout, letter = _build([["1"]], [["1"]])
+        empty = letter.model_copy(update={"kind": "questions_only", "questions": [], "answers": []})
+        assert "coverage.empty" in _codes(check_coverage(layout, empty))
 
     def test_notice_expects_no_answers(self) -> None:
         """A notice letter with an answer reports coverage.notice_answers."""

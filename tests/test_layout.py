@@ -57,6 +57,11 @@ def test_parse_numbers(printed: str, numbers: tuple[str, ...]) -> None:
         ("Antwoord vragen 1,2,3,4 en 5", "answer", ("1", "2", "3", "4", "5")),
         ("Antwoorden 5 en 6", "answer", ("5", "6")),
         ("Mededeling", "notice", ()),
+        ("Vraag", "question", ()),
+        ("Vraag:", "question", ()),
+        ("Antwoord l", "answer", ("1",)),
+        ("Vraag l2", "question", ("12",)),
+        ("Antwoord 2l", "answer", ("2l",)),
         ("12", "number", ("12",)),
         ("3. Kunt u aangeven waarom?", "numbered", ("3",)),
     ],
@@ -90,6 +95,20 @@ def test_footer_glued_to_heading_is_split_off() -> None:
     assert info.heading is not None
     assert (info.heading.kind, info.heading.numbers) == ("answer", ("5", "6"))
     assert layout.document.text[info.start :].startswith("Antwoord 5 en 6")
+
+
+def test_ocr_footer_on_one_line_is_furniture() -> None:
+    """An OCR'd footer (ASCII quote, capital S, spaced page number) on one line is furniture, page number too."""
+    text = "Antwoord 1\nJa.\n'S-Gravenhage 2025    Tweede Kamer , vergaderjaar 2024-2025, Aanhangsel    3\n"
+    assert _role_of(_layout(text), "Gravenhage") is Role.FURNITURE
+
+
+def test_antwoorden_section_label_is_no_heading() -> None:
+    """A bare "Antwoorden" right above a numbered answer heading is a section label (furniture)."""
+    layout = _layout("Vraag 1\nKlopt dat?\n\nAntwoorden\n\nAntwoord op vraag 1\nJa.\n")
+    assert _role_of(layout, "Antwoorden") is Role.FURNITURE
+    bare = _layout("Vraag 1 en 2\nKlopt dat? En dit?\n\nAntwoorden\nJa, beide.\n")
+    assert _role_of(bare, "Antwoorden") is Role.BODY  # a bare heading above its text still heads an answer
 
 
 def test_page_furniture_lines() -> None:

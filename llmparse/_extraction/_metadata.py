@@ -26,7 +26,7 @@ _MONTHS = {
 }
 _MONTH = r"(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)"
 _DATE = rf"(\d{{1,2}})\s*{_MONTH}\s*(\d{{4}})"
-_SUBMITTED = re.compile(rf"ingezonden\s+(?:op\s+)?{_DATE}", re.IGNORECASE)
+_SUBMITTED = re.compile(rf"(?:ingezonden|ingediend)\s+(?:op\s+)?{_DATE}", re.IGNORECASE)
 _RECEIVED = re.compile(rf"ontvangen\s*(?:\(\s*ontvangen\s*)?(?:op\s+)?{_DATE}", re.IGNORECASE)
 _ASKED_ON = re.compile(rf"Op\s+(\d{{1,2}})\s*{_MONTH}\s+(?:jl\.\s+)?(?:heeft|hebben)\b", re.IGNORECASE)
 _REFERENCE = re.compile(r"\b(20\d{2}|19\d{2})\s?Z\s?(\d{5})\b")
@@ -41,8 +41,11 @@ _MEMBER = (
 )
 _ASKERS = re.compile(
     r"(?:(?:[Vv]ragen|[Vv]raag|Kamervragen|[Ss]tatenvragen|[Rr]aadsvragen)\s+"
-    rf"(?:van\s+(?:het\s+|de\s+)?{_MEMBER}?|{_MEMBER})"
-    r"|(?:hebben|heeft)\s+(?:het\s+lid|de\s+leden)\s+)"
+    rf"(?:van\s+(?:het\s+|de\s+)?{_MEMBER}?|{_MEMBER}"
+    # "Vragen gesteld door het lid ...", "Statenvragen ex artikel 45 Reglement van Orde van het Statenlid ..."
+    rf"|(?:gesteld\s+door|ex\s+artikel\b[^()]{{0,80}}?\s+van)\s+(?:het\s+|de\s+)?{_MEMBER})"
+    # "heeft het lid X", "heeft (het) raadslid X", "hebben de Statenleden A en B"
+    rf"|(?:hebben|heeft)\s+(?:het\s+|de\s+)?{_MEMBER})"
     r"(?!der\b)(?P<who>.*?)(?=\s+(?:aan\s+de|aan\s+het|over\s|inzake\s|ter\s+zake|naar\s|schriftelijke)|\(ingezonden|$)",
     re.DOTALL,
 )
@@ -60,9 +63,11 @@ _DEPARTMENT = r"[A-ZÀ-Ý][\w’'-]+(?:(?:\s*,\s*|\s+en\s+|\s+)[A-ZÀ-Ý][\w’'
 _ROLE_OF = re.compile(rf"(?P<title>{_TITLE})\s+(?P<prep>van|voor)\s+(?P<dept>{_DEPARTMENT})")
 # The subject follows "over" (or "inzake") in the clause that names the questions: the title line, a cover
 # sentence, an Onderwerp/Betreft field. It ends at the date or case number in brackets, at the end of the
-# sentence, at a paragraph gap, or where the cover sentence goes on ("... worden beantwoord zoals ...").
+# sentence, at a paragraph gap or a salutation (Geachte ...), or where the cover sentence goes on ("... worden
+# beantwoord zoals ...").
 _SUBJECT = re.compile(
-    r"\b(?:over|inzake)\s+(?P<s>.+?)(?:\s*\(ingezonden|\s*\(\s*(?:19|20)\d{2}\s?Z\s?\d{5}\s*\)"
+    r"\b(?:over|inzake)\s+(?P<s>.+?)(?:\s*(?:\(\s*|,\s*)[Ii]n(?:gezonden|gediend)\b|\s+Geachte\b"
+    r"|\s*\(\s*(?:19|20)\d{2}\s?Z\s?\d{5}\s*\)"
     r"|\s+(?:worden|zijn|zullen|kunnen)\s+(?:niet\s+|nog\s+niet\s+)?(?:beantwoord|binnen|hierbij)\b"
     r"|\s+(?:treft\s+u\s+)?hierbij\s+aan\b|\s*,\s*(?:treft|bied|zend|ontvangt)\b"
     r"|\.(?=\s+[A-Z]|\s*$)|\s*Antwoord van|\s*Mededeling van|\n\n|$)",
@@ -208,6 +213,7 @@ def _signature_name(layout: Layout, front_end: int) -> tuple[str | None, str | N
             cand = layout.content(j).strip()
             if cand.startswith("[") or cand.endswith(","):
                 continue
+            cand = _ACADEMIC.sub("", cand)  # "drs. E.M. van Beusekom", "mr. dr. A. Bakker"
             m = _SIGN_NAME.fullmatch(cand)
             if m and len(cand) < 50:
                 role = _collapse(content).rstrip(" ,")
@@ -223,20 +229,28 @@ def _signature_name(layout: Layout, front_end: int) -> tuple[str | None, str | N
     return None, None
 
 
+# A line that ends on an article, a preposition or a comma runs on, whatever stands between it and the next.
+_RUNS_ON = re.compile(r"(?:\b(?:van|de|het|een|en|of|op|over|aan|in|met|voor|door|bij|te|tot|om|naar|uit|inzake)"
+                      r"|[,(–-])\s*$")
+
+
 def _front(layout: Layout, front_end: int) -> str:
     """The body lines before ``front_end``, one per line; furniture between two leaves a gap (an empty line),
-    so a field ends where the letterhead's sidebar cuts it off. Blank lines leave none: PDF text often has a
-    blank line between every two printed lines."""
+    so a field ends where the letterhead's sidebar cuts it off. A blank line leaves one only where it ends a
+    paragraph: the line after it opens with no lowercase letter and the line before it does not run on
+    (``_RUNS_ON``), for PDF text may break a sentence with a blank line."""
     parts: list[str] = []
-    gap = False
+    gap = blank = False
     for info in layout.lines:
         if info.end > front_end and info.role is Role.BODY:
             break
         if info.role is not Role.BODY:
             gap = gap or (bool(parts) and info.role is Role.FURNITURE)
+            blank = blank or (bool(parts) and info.role is Role.BLANK)
             continue
-        if gap:
+        if gap or (blank and not layout.document.text[info.start].islower() and not _RUNS_ON.search(parts[-1])):
             parts.append("")
+        blank = False
         parts.append(layout.document.text[info.start : info.end])
         gap = False
     return "\n".join(parts)
@@ -266,21 +280,57 @@ _OFFICE = re.compile(
 _ACADEMIC = re.compile(r"^(?:(?:drs|dr|mr|ir|ing|prof|mw|dhr)\.\s*)+")
 
 
+# Columns of a signature printed side by side ("de secretaris,        de burgemeester,"): a tab or a run of spaces.
+_COLUMNS = re.compile(r"\t+|\s{3,}")
+# After initials, the one or two capitalised words that follow are the surname ("A.B. Kleine Deters").
+_AFTER_INITIALS = re.compile(r"(?:[A-Z]\.\s*)+(?P<last>(?:(?:van|de|der|den|ten|ter)\s+)*[A-Z][\w’'\-]+"
+                             r"(?:\s+[A-Z][\w’'\-]+)?)")
+
+
+def _signed_name(printed: str) -> str | None:
+    """The surname of a signature's name line ("drs. P.J. Ommeren" -> "Ommeren"), or None if it is no name."""
+    cand = _ACADEMIC.sub("", printed.strip())
+    if len(cand) >= 50:
+        return None
+    m = _AFTER_INITIALS.fullmatch(cand) or _SIGN_NAME.fullmatch(cand)
+    return _cap(m.group("last")) if m else None
+
+
+def _side_by_side(layout: Layout, body: list[int], k: int) -> list[Person]:
+    """Officials signing side by side: offices on line ``body[k]``, their names in the same columns below."""
+    offices = [_OFFICE.fullmatch(c) for c in _COLUMNS.split(layout.content(body[k]))]
+    if len(offices) < 2 or not all(offices):
+        return []
+    for j in body[k + 1 : k + 3]:
+        names = [_signed_name(c) for c in _COLUMNS.split(layout.content(j))]
+        if len(names) == len(offices) and all(names):
+            return [Person(name=n, role=_collapse(m.group("office"))) for n, m in zip(names, offices, strict=True)
+                    if n and m]
+    return []
+
+
 def _council_signers(layout: Layout) -> tuple[Person, ...]:
-    """The officials who sign a council's letter at its end, each with the office printed above the name."""
+    """The officials who sign a council's letter at its end, each with the office printed above the name (one
+    below the other or side by side) or after it on the name's line ("mr. A.B. Kleine Deters, voorzitter")."""
     body = [i for i, info in enumerate(layout.lines) if info.role is Role.BODY][-24:]
     people: list[Person] = []
     for k, i in enumerate(body):
+        if side := _side_by_side(layout, body, k):
+            people.extend(side)
+            continue
         m = _OFFICE.fullmatch(layout.content(i))
         if not m:
+            printed, _, office = layout.content(i).rpartition(",")
+            after = _OFFICE.fullmatch(office.strip())
+            name = _signed_name(printed) if after and printed else None
+            if after and name:
+                people.append(Person(name=name, role=_collapse(after.group("office"))))
             continue
         for j in body[k + 1 : k + 3]:
-            cand = _ACADEMIC.sub("", layout.content(j))
-            if _OFFICE.fullmatch(cand):
+            if _OFFICE.fullmatch(_ACADEMIC.sub("", layout.content(j))):
                 break  # the next office: this one signed without a name
-            name = _SIGN_NAME.fullmatch(cand)
-            if name and len(cand) < 50:
-                people.append(Person(name=_cap(name.group("last")), role=_collapse(m.group("office"))))
+            if name := _signed_name(layout.content(j)):
+                people.append(Person(name=name, role=_collapse(m.group("office"))))
                 break
     return tuple(people)
 

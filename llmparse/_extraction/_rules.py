@@ -16,7 +16,7 @@ from typing import Literal
 
 from .._document import Document
 from .._layout import Heading, Layout, Role
-from .._models import Kind
+from .._models import Finding, Kind, Severity
 from .._plan import Extraction, Plan, PlannedFootnote, PlannedItem, Review
 from ._metadata import read_metadata
 
@@ -25,8 +25,19 @@ __all__ = ["RulesExtractor"]
 _NOTICE_WORDS = re.compile(
     r"niet binnen de (?:gebruikelijke|gestelde) termijn|uitstel van (?:de )?beantwoording|"
     r"als ingetrokken|kunnen (?:nog )?niet worden beantwoord|zijn beantwoord (?:bij|in|met) (?:de )?brief|"
-    r"beantwoord bij brief|Mededeling van",
+    r"beantwoord bij brief|Mededeling van|"
+    # a withdrawal, in a sentence that asks nothing: "trekt de vragen in", "dat zij deze vragen intrekt", "De vragen
+    # zijn ingetrokken", "De vragen worden daarom niet beantwoord"
+    r"(?:\btrek(?:t|ken)\b[^.?!]{0,60}?\bvragen\b[^.?!]{0,120}?\bin\b(?=\s*[.,;])"
+    r"|\bvragen\b[^.?!]{0,200}?\b(?:intrek(?:t|ken)|ingetrokken)\b"
+    r"|\b(?:worden|zullen)\s+(?:daarom\s+|dan\s+ook\s+|derhalve\s+)?niet\s+(?:meer\s+)?(?:worden\s+)?beantwoord\b)"
+    r"(?![^.!?]*\?)",
     re.IGNORECASE,
+)
+# A Mededeling printed after the questions without a heading of its own: "Mededeling van Minister X (ontvangen ...)".
+_INLINE_NOTICE = re.compile(
+    r"Mededeling\s+van\s+(?:de\s+|het\s+)?(?:[Mm]inister|[Ss]taatssecretaris|[Cc]ollege|[Gg]edeputeerde|[Bb]urgemeester"
+    r"|[Ww]ethouder|[Dd]agelijks\s+bestuur)\b"
 )
 _INITIALS_ONLY = re.compile(r"(?:[A-Z]\.\s*)+[\w’' -]{0,40}")
 # A signature: "De Minister van ...," or "de staatssecretaris van ..." alone on a line ends the last item.
@@ -66,6 +77,7 @@ class RulesExtractor:
         so ``review`` is not used)."""
         boundaries = _boundaries(layout)
         items, notice = _items(layout, boundaries)
+        items, findings = _number_bare_questions(items)
         if not items and notice is None:
             items, notice = _unlabelled(layout)
         items = _recover_lost_headings(layout, items)
@@ -73,7 +85,8 @@ class RulesExtractor:
         footnotes = tuple(PlannedFootnote(b.marker, b.start, b.end) for b in layout.footnotes)
         first_item = min((it.heading[0] if it.heading else it.start for it in items), default=len(document.text))
         metadata = read_metadata(layout, front_end=first_item, notice=notice)
-        return Extraction(Plan(_kind(layout, items, notice), tuple(items), footnotes, metadata, notice))
+        return Extraction(Plan(_kind(layout, items, notice), tuple(items), footnotes, metadata, notice),
+                          findings=findings)
 
 
 def _boundaries(layout: Layout) -> list[_Boundary]:
@@ -85,6 +98,7 @@ def _boundaries(layout: Layout) -> list[_Boundary]:
             out.append(_Boundary(i, h.kind, h))
     if not has_vraag:
         out.extend(_numbered_questions(heads, [b.line for b in out if b.kind == "answer"]))
+    out.extend(_inline_notice(layout, out))
     out.extend(_signature(layout, out))
     out.sort(key=lambda b: b.line)
     return out
@@ -129,6 +143,44 @@ def _rising_run(stretch: list[tuple[int, Heading]], expected: int) -> list[tuple
         run.append(stretch[end])
         end = None if int(stretch[end][1].numbers[0]) == expected else link[end]
     return run[::-1]
+
+
+def _inline_notice(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
+    """A notice printed after the last question of a letter that answers nothing, without a Mededeling heading.
+
+    An Aanhangsel may print the questions and then the notice that they are answered elsewhere, later or not at
+    all (withdrawn): a paragraph opening "Mededeling van Minister ..." (its first line is part of its text, for
+    it names the respondent and the received date), or one opening right after the last question's question
+    mark with a notice's wording. It opens the notice, so it is neither an answer nor part of the question.
+    """
+    if any(b.kind in ("answer", "notice") for b in boundaries):
+        return []
+    last = max((b.line for b in boundaries if b.kind == "question"), default=None)
+    if last is None:
+        return []
+    text = layout.document.text
+    asked = bool(_QUESTION_END.search(layout.content(last)))  # a question on its heading's line ("2. Welke ...?")
+    for i in range(last + 1, len(layout.lines)):
+        info = layout.lines[i]
+        if info.role is not Role.BODY or info.heading is not None:
+            continue
+        content = layout.content(i)
+        if _INLINE_NOTICE.match(content) or (asked and content[:1].isupper() and _NOTICE_WORDS.search(
+                text, info.start, _paragraph_end(layout, i, 400))):
+            return [_Boundary(i, "notice", Heading("notice", (), info.start, info.start))]
+        asked = bool(_QUESTION_END.search(content))
+    return []
+
+
+def _paragraph_end(layout: Layout, i: int, limit: int) -> int:
+    """The end of the paragraph that line ``i`` opens (its body lines up to a blank or furniture line), at most
+    ``limit`` characters on."""
+    end = layout.lines[i].end
+    for info in layout.lines[i + 1 :]:
+        if info.role is not Role.BODY or info.end - layout.lines[i].start > limit:
+            break
+        end = info.end
+    return end
 
 
 def _signature(layout: Layout, boundaries: list[_Boundary]) -> list[_Boundary]:
@@ -183,6 +235,36 @@ def _items(layout: Layout, boundaries: list[_Boundary]) -> tuple[list[PlannedIte
             numbers = b.heading.numbers or last_question
             items.append(PlannedItem("answer", numbers, span[0], span[1], heading, inferred=not b.heading.numbers))
     return items, notice
+
+
+def _number_bare_questions(items: list[PlannedItem]) -> tuple[list[PlannedItem], tuple[Finding, ...]]:
+    """Number the questions under a bare ``Vraag`` heading (a Word letter that lost its automatic numbering).
+
+    Such a question takes the numbers its answer's heading prints, when the answer right after it prints them;
+    otherwise the next number in turn. A bare ``Antwoord`` then answers it. A finding says the numbers were
+    assigned.
+    """
+    if not any(it.role == "question" and not it.numbers for it in items):
+        return items, ()
+    out: list[PlannedItem] = []
+    current: tuple[str, ...] = ()
+    last = 0
+    for k, it in enumerate(items):
+        if it.role == "question" and not it.numbers:
+            nxt = items[k + 1] if k + 1 < len(items) else it
+            printed = nxt.role == "answer" and not nxt.inferred and bool(nxt.numbers)
+            current = nxt.numbers if printed else (str(last + 1),)
+            out.append(PlannedItem("question", current, it.start, it.end, it.heading, inferred=True))
+        elif it.role == "answer" and not it.numbers:
+            out.append(PlannedItem("answer", current, it.start, it.end, it.heading, inferred=True))
+        else:
+            current = it.numbers if it.role == "question" else current
+            out.append(it)
+        last = max([last, *(int(n) for n in current if n.isdigit())])
+    numbers = [n for it in out if it.role == "question" and it.inferred for n in it.numbers]
+    return out, (Finding(code="numbering.assigned", severity=Severity.WARNING, numbers=numbers,
+                         message="the letter prints bare 'Vraag' headings without numbers; the questions were "
+                                 "numbered in order (from their answers' headings where those print numbers)"),)
 
 
 def _text_range(layout: Layout, b: _Boundary, stop_line: int) -> tuple[int, int] | None:
