@@ -525,31 +525,16 @@ def _marker_before(marker: str) -> re.Pattern[str]:
     return re.compile(rf"(?:^|\D){re.escape(marker)}\W{{0,3}}\s*$")
 
 
-# A footnote citation: a marker right after a sentence's last word and its punctuation ("weekend.2 Dat",
-# "procent. 1" at a line's end, or alone on the next line), then a new sentence or the line's end. Digits after
-# digits ("3.2") are not.
-_CITED = re.compile(r"(?:(?<=[A-Za-zÀ-ÿ]{3}[.?!;:»”\"')\]])[ ]?|(?<=[A-Za-zÀ-ÿ]{3}[.?!;:»”\"')\]]\n))"
-                    r"(\d{1,2})(?=[ \t]+[A-Z«“\"'(]|[ \t]*$)", re.MULTILINE)
-
-
-_DIGITS = re.compile(r"\d+")
-
-
-def _cited(text: str, pos: int, endpos: int, limit: int = 99) -> set[str]:
-    """The markers up to ``limit`` that ``_CITED.finditer(text, pos, endpos)`` finds, trying it only at each run of
-    one or two digits and the space before one (a citation starts there and is the whole run; no citation starts
-    inside another), not at every character."""
-    found: set[str] = set()
-    for run in _DIGITS.finditer(text, pos, endpos):
-        d = run.start()
-        if run.end() - d > 2 or int(run.group()) > limit:
-            continue
-        m = _CITED.match(text, d, endpos)
-        if m is None and d > pos and text[d - 1] == " ":
-            m = _CITED.match(text, d - 1, endpos)
-        if m is not None:
-            found.add(m.group(1))
-    return found
+@functools.lru_cache(maxsize=64)
+def _citing(values: tuple[str, ...]) -> re.Pattern[str]:
+    """A footnote citation of one of the markers ``values``: the marker right after a sentence's last word and
+    its punctuation ("weekend.2 Dat", "procent. 1" at a line's end, or alone on the next line), then a new sentence
+    or the line's end; digits after digits ("3.2") are not. Only the markers a letter could print next are looked
+    for, and the pattern opens with the punctuation, so the engine skips the text between."""
+    if not values:
+        return re.compile(r"(?!)")
+    return re.compile(r"[.?!;:»”\"')\]](?<=[A-Za-zÀ-ÿ]{3}.)(?:[ ]|\n)?(" + "|".join(values) + r")(?!\d)"
+                      r"(?=[ \t]+[A-Z«“\"'(]|[ \t]*$)", re.MULTILINE)
 
 
 class _SpanIndex:
@@ -604,16 +589,17 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
             out.append(_finding("footnotes.missing", f"the footnote {b.marker} printed at line {line} is missing from "
                                 "the letter's footnotes", span=(b.start, b.end)))
     markers = {fn.marker.strip("[]^*() ") for fn in letter.footnotes}
-    limit = len(markers) + 2  # the highest marker a letter with this many footnotes could print next
+    # only the markers a letter with this many footnotes could print next (a number in a sentence is not one)
+    missing = tuple(str(n) for n in range(1, len(markers) + 3) if str(n) not in markers)
     doc = layout.document
     for _, item in _items_in_order(letter):
         found: set[str] = set()
-        for i in range(doc.line_at(item.span[0]), doc.line_at(max(item.span[0], item.span[1] - 1)) + 1):
-            info = layout.lines[i]
-            if info.role is Role.BODY:
-                found.update(_cited(doc.text, max(info.start, item.span[0]), min(info.end, item.span[1]), limit))
-        # only the markers a letter with this many footnotes could print next (a number in a sentence is not one)
-        cited = sorted((n for n in found - markers if int(n) <= limit), key=int)
+        for m in _citing(missing).finditer(doc.text, *item.span):
+            at = m.start(1)
+            info = layout.lines[doc.line_at(at)]
+            if info.role is Role.BODY and info.start <= at < info.end:
+                found.add(m.group(1))
+        cited = sorted(found, key=int)
         if cited:
             out.append(_finding("footnotes.cited_missing", f"the text cites footnote(s) {', '.join(cited)}, but the "
                                 "letter has no such footnote (its body may be left inside an item)", item.numbers,
