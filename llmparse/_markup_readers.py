@@ -3,7 +3,7 @@
 Each reader renders the file into the letter's text in one canonical, human-readable form, the same for
 every form, which the Layout and the checks can read by themselves, as they read a PDF's text::
 
-    ah-tk-20202021-1234                        the publication id, when the file names it
+    ah-tk-<vergaderjaar>-<nr>                  the publication id, when the file names it
     Tweede Kamer der Staten-Generaal           the header lines, one per line
     Vragen van de leden ... (ingezonden 3 juni 2021).
     Antwoord van Minister ... (ontvangen 21 juni 2021).
