@@ -17,6 +17,7 @@ from itertools import accumulate, pairwise
 
 from ._layout import Heading, Layout, Role
 from ._models import Finding, Item, Letter, Severity
+from ._types import MONTHS
 
 __all__ = ["CHECKS", "CODES", "run_checks"]
 
@@ -619,12 +620,10 @@ def check_footnotes(layout: Layout, letter: Letter) -> list[Finding]:
 
 # --- metadata ----------------------------------------------------------------------------------------------
 
-_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-           "november", "december"]
-_DATE = r"(\d{1,2})\s*(" + "|".join(_MONTHS) + r")\s*(\d{4})"
+_DATE = r"(\d{1,2})\s*(" + "|".join(MONTHS) + r")\s*(\d{4})"
 _SUBMITTED = re.compile(rf"(?:ingezonden|ingediend)\s*(?:op\s*)?{_DATE}", re.IGNORECASE)
 _RECEIVED = re.compile(rf"ontvangen\s*(?:\(\s*ontvangen\s*)?(?:op\s*)?{_DATE}", re.IGNORECASE)
-_ASKED_ON = re.compile(r"\bOp\s+(\d{1,2})\s*(" + "|".join(_MONTHS) + r")\s+(?:jl\.\s+)?(?:heeft|hebben)\b",
+_ASKED_ON = re.compile(r"\bOp\s+(\d{1,2})\s*(" + "|".join(MONTHS) + r")\s+(?:jl\.\s+)?(?:heeft|hebben)\b",
                        re.IGNORECASE)
 _CASE = re.compile(r"\b((?:19|20)\d{2})\s?Z\s?(\d{5})\b")
 _CLAUSE = re.compile(r"(?i:vragen\s+van|gesteld\s+door|kamervragen\s+van|vragen\s+(?:gesteld\s+)?door)"
@@ -655,7 +654,7 @@ def _dates(pattern: re.Pattern[str], text: str) -> set[dt.date]:
     found: set[dt.date] = set()
     for m in pattern.finditer(text):
         try:
-            found.add(dt.date(int(m.group(3)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))))
+            found.add(dt.date(int(m.group(3)), MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))))
         except ValueError:
             continue
     return found
@@ -713,7 +712,7 @@ def _date_anchor(name: str, word: str, value: dt.date | None, printed: set[dt.da
     if value in printed:
         return []
     if not printed and name == "submitted_on" and any(
-            int(m.group(1)) == value.day and m.group(2).lower() == _MONTHS[value.month - 1]
+            int(m.group(1)) == value.day and m.group(2).lower() == MONTHS[value.month - 1]
             for m in _ASKED_ON.finditer(outside)):
         return []  # "Op 6 november jl. heeft het lid ... vragen gesteld": the year is the answer's
     where = f"beside '{word}' the letter prints {', '.join(str(d) for d in sorted(printed))}" if printed else \

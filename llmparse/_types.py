@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ._layout import Layout
     from ._plan import Extraction, Review
 
-__all__ = ["Extractor", "Severity", "Source", "Strategy"]
+__all__ = ["MONTHS", "Extractor", "Severity", "Source", "Strategy"]
 
 Source = Union[str, bytes, bytearray, memoryview, "PathLike[str]"]
 """What ``parse`` reads: the letter's text (``str``), its raw bytes, or a path to a .txt, .md, .pdf or .docx file."""
@@ -19,6 +19,12 @@ Source = Union[str, bytes, bytearray, memoryview, "PathLike[str]"]
 Strategy = Literal["rules", "llm", "auto"]
 """How to find the items: ``rules`` (offline), ``llm`` (the model), ``auto`` (rules, then the model only when
 the rules' result has error findings)."""
+
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december")
+"""The Dutch month names in order, as letters print dates ("3 februari 2025"): shared by the extractors that
+read dates and the checks that find them again."""
 
 
 class Severity(str, Enum):

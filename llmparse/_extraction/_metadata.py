@@ -13,18 +13,12 @@ import re
 from .._layout import Layout, Role
 from .._models import Person
 from .._plan import Metadata
+from .._types import MONTHS
 
 __all__ = ["parse_dutch_date", "read_metadata"]
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-         "november", "december"],
-        start=1,
-    )
-}
-_MONTH = r"(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)"
+_MONTHS = {m: i for i, m in enumerate(MONTHS, start=1)}
+_MONTH = "(" + "|".join(MONTHS) + ")"
 _DATE = rf"(\d{{1,2}})\s*{_MONTH}\s*(\d{{4}})"
 _SUBMITTED = re.compile(rf"(?:ingezonden|ingediend)\s+(?:op\s+)?{_DATE}", re.IGNORECASE)
 _RECEIVED = re.compile(rf"ontvangen\s*(?:\(\s*ontvangen\s*)?(?:op\s+)?{_DATE}", re.IGNORECASE)

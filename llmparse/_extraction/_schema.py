@@ -24,6 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, Wi
 from .._layout import Layout, Role, parse_numbers
 from .._models import Finding, Person, Severity
 from .._plan import Metadata, Plan, PlannedFootnote, PlannedItem, Rejected
+from .._types import MONTHS
 
 __all__ = ["REASKED", "LetterPlan", "feedback", "plan_to_internal"]
 
@@ -158,8 +159,6 @@ def _word_printed(text: str, words: str) -> bool:
     return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
-_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-           "november", "december"]
 
 
 def _date_printed(text: str, value: str) -> dt.date | None:
@@ -169,7 +168,7 @@ def _date_printed(text: str, value: str) -> dt.date | None:
         return None
     # the day may be glued to the word before it ("ontvangen13 augustus 2024"); a date printed without its year
     # ("op 6 november jl.") is grounded when the letter prints that year elsewhere
-    day_month = rf"(?<!\d)0?{date.day}\s*{_MONTHS[date.month - 1]}"
+    day_month = rf"(?<!\d)0?{date.day}\s*{MONTHS[date.month - 1]}"
     if re.search(rf"{day_month}\s*{date.year}(?!\d)", text, re.IGNORECASE):
         return date
     if re.search(rf"{day_month}(?!\s*\d)", text, re.IGNORECASE) and \
